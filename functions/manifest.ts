@@ -1,0 +1,49 @@
+/**
+ * Every Lambda function of Latchkey, its routes and what it may touch. The CDK stack builds the
+ * functions, routes and least-privilege grants from this list, and local mode serves the same
+ * routes with the same handler modules: one list, no drift.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  /** API Gateway route key, e.g. `GET /v1/hooks/{hookId}`. */
+  route: `${HttpMethod} /${string}`;
+  /** Routes are behind the JWT authorizer unless marked public (health, trigger URLs). */
+  public?: boolean;
+}
+
+export interface FunctionSpec {
+  /** Construct id and log name. */
+  id: string;
+  description: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  routes?: readonly RouteSpec[];
+  /** This function is the delivery queue's consumer (SQS event source with batch item failures). */
+  consumesDeliveryQueue?: boolean;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+  access: {
+    table?: 'read' | 'readwrite';
+    /** Send to the delivery queue. */
+    deliveryQueue?: boolean;
+    /** Send to and receive from the dead-letter queue (explicit dead-lettering, redrive). */
+    deadLetterQueue?: boolean;
+    secrets?: 'read' | 'readwrite';
+  };
+  environment?: Record<string, string>;
+}
+
+const r = (route: RouteSpec['route'], isPublic = false): RouteSpec =>
+  isPublic ? { route, public: true } : { route };
+
+export const functions: readonly FunctionSpec[] = [
+  {
+    id: 'Health',
+    description: 'Liveness probe, no token needed',
+    entry: 'functions/health/handler.ts',
+    routes: [r('GET /health', true)],
+    access: {},
+  },
+  // <manifest:functions> later functions are added above this line
+];

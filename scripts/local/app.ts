@@ -1,0 +1,107 @@
+/**
+ * The whole of Latchkey on one machine: emulator (started here unless one is given), resources
+ * provisioned from shared/resources.ts, the HTTP API and the delivery queue consumer, all running
+ * the real handler modules listed in functions/manifest.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { functions } from '../../functions/manifest.ts';
+import { resources } from '../../shared/resources.ts';
+import { type RunningEmulator, startEmulator } from './emulator.ts';
+import { compileRoutes, loadHandler, startHttpApi } from './httpApi.ts';
+import { type ProvisionedResources, provision } from './provision.ts';
+import { type QueueConsumer, startQueueConsumer } from './queueConsumer.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface LocalAppOptions {
+  /** HTTP port; 0 picks a free one. */
+  port?: number;
+  /** Use a running emulator instead of starting one. */
+  emulatorEndpoint?: string;
+  /** Resource name prefix; unique per app by default so apps never share a table or queue. */
+  prefix?: string;
+  /** Extra environment for the functions (set before the handler modules load). */
+  env?: Record<string, string>;
+  /** Run the delivery queue consumer (default true). */
+  consumeQueue?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface LocalApp {
+  url: string;
+  port: number;
+  emulatorEndpoint: string;
+  resources: ProvisionedResources;
+  stop(): Promise<void>;
+}
+
+export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
+  const log = options.log;
+  const emulator: RunningEmulator | undefined = options.emulatorEndpoint ? undefined : await startEmulator();
+  const emulatorEndpoint = options.emulatorEndpoint ?? emulator!.endpoint;
+  try {
+    const defaults: Record<string, string> = {
+      AWS_ENDPOINT_URL: emulatorEndpoint,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // Local receivers and devices live on loopback.
+      ALLOW_PRIVATE_TARGETS: 'all',
+    };
+    for (const [k, v] of Object.entries(defaults)) process.env[k] ??= v;
+    process.env.AWS_ENDPOINT_URL = emulatorEndpoint;
+    const prefix = options.prefix ?? `lk-${randomUUID().slice(0, 8)}`;
+    const provisioned = await provision(emulatorEndpoint, prefix);
+    Object.assign(process.env, provisioned.env, options.env);
+
+    const routes = await compileRoutes(root, functions);
+    const server: Server = await startHttpApi({ routes, port: options.port ?? 3000, log });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+
+    const consumers: QueueConsumer[] = [];
+    const sqs = new SQSClient({ endpoint: emulatorEndpoint, region: process.env.AWS_REGION });
+    if (options.consumeQueue ?? true) {
+      for (const spec of functions.filter((f) => f.consumesDeliveryQueue)) {
+        const handler = (await loadHandler(root, spec)) as Parameters<
+          typeof startQueueConsumer
+        >[0]['handler'];
+        consumers.push(
+          await startQueueConsumer({
+            sqs,
+            queueUrl: provisioned.deliveryQueueUrl,
+            handler,
+            functionId: spec.id,
+            batchSize: resources.dispatcher.batchSize,
+            timeoutMs: (spec.timeoutSeconds ?? resources.dispatcher.timeoutSeconds) * 1000,
+            log,
+          }),
+        );
+      }
+    }
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      emulatorEndpoint,
+      resources: provisioned,
+      async stop() {
+        await Promise.all(consumers.map((c) => c.stop()));
+        sqs.destroy();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await emulator?.stop();
+      },
+    };
+  } catch (err) {
+    await emulator?.stop();
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Creates, in the emulator, the resources the CDK stack declares, from the same definition
+ * (shared/resources.ts).
+ */
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { envNames, resources } from '../../shared/resources.ts';
+
+export interface ProvisionedResources {
+  tableName: string;
+  deliveryQueueUrl: string;
+  deadLetterQueueUrl: string;
+  /** Environment variables the functions read. */
+  env: Record<string, string>;
+}
+
+export async function provision(endpoint: string, prefix: string): Promise<ProvisionedResources> {
+  const clientConfig = {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const ddb = new DynamoDBClient(clientConfig);
+  const sqs = new SQSClient(clientConfig);
+  const { table, deliveryQueue, deadLetterQueue } = resources;
+
+  const tableName = `${prefix}-table`;
+  const attributeNames = new Set<string>([table.partitionKey, table.sortKey]);
+  for (const index of table.indexes) {
+    attributeNames.add(index.partitionKey);
+    attributeNames.add(index.sortKey);
+  }
+  const indexes: GlobalSecondaryIndex[] = table.indexes.map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      { AttributeName: index.sortKey, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  }));
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributeNames].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      KeySchema: [
+        { AttributeName: table.partitionKey, KeyType: 'HASH' },
+        { AttributeName: table.sortKey, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: indexes,
+    }),
+  );
+  await ddb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+    }),
+  );
+
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-deliveries-dlq`,
+      Attributes: { MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds) },
+    }),
+  );
+  const deadLetterQueueUrl = dlq.QueueUrl!;
+  const dlqAttributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const visibility = Number(
+    process.env.LATCHKEY_VISIBILITY_TIMEOUT ?? deliveryQueue.visibilityTimeoutSeconds,
+  );
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `${prefix}-deliveries`,
+      Attributes: {
+        VisibilityTimeout: String(visibility),
+        MessageRetentionPeriod: String(deliveryQueue.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: deliveryQueue.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  const deliveryQueueUrl = queue.QueueUrl!;
+  ddb.destroy();
+  sqs.destroy();
+  return {
+    tableName,
+    deliveryQueueUrl,
+    deadLetterQueueUrl,
+    env: {
+      [envNames.table]: tableName,
+      [envNames.deliveryQueueUrl]: deliveryQueueUrl,
+      [envNames.deadLetterQueueUrl]: deadLetterQueueUrl,
+      [envNames.secretPrefix]: `latchkey/${prefix}`,
+    },
+  };
+}

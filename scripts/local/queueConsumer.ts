@@ -1,0 +1,130 @@
+/**
+ * Local stand-in for the Lambda SQS event source mapping: long-polls the queue, hands batches to
+ * the handler as SQS events, deletes the records that did not fail (`batchItemFailures`), and
+ * leaves failures to the visibility timeout and the queue's redrive policy.
+ */
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { lambdaContext } from './lambdaContext.ts';
+
+type SqsHandler = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse | undefined>;
+
+export interface QueueConsumerOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  handler: SqsHandler;
+  functionId: string;
+  batchSize: number;
+  timeoutMs: number;
+  waitTimeSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface QueueConsumer {
+  stop(): Promise<void>;
+  /** Batches handed to the handler so far. */
+  readonly batches: number;
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    messageAttributes[name] = {
+      dataType: value.DataType ?? 'String',
+      stringValue: value.StringValue,
+      binaryValue: value.BinaryValue ? Buffer.from(value.BinaryValue).toString('base64') : undefined,
+      stringListValues: [],
+      binaryListValues: [],
+    };
+  }
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes,
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: process.env.AWS_REGION ?? 'us-east-1',
+  };
+}
+
+export async function startQueueConsumer(options: QueueConsumerOptions): Promise<QueueConsumer> {
+  const { sqs, queueUrl, handler, batchSize, log } = options;
+  const arn = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queueArn = arn.Attributes?.QueueArn ?? queueUrl;
+  const controller = new AbortController();
+  let batches = 0;
+
+  const loop = async (): Promise<void> => {
+    while (!controller.signal.aborted) {
+      let messages: Message[] = [];
+      try {
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: batchSize,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: controller.signal },
+        );
+        messages = received.Messages ?? [];
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        log?.(`[queue] receive failed: ${(err as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      batches += 1;
+      const records = messages.map((m) => toRecord(m, queueArn));
+      let failed = new Set<string>(records.map((r) => r.messageId));
+      try {
+        const result = await handler(
+          { Records: records },
+          lambdaContext(options.functionId, options.timeoutMs),
+        );
+        failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (err) {
+        // A thrown error fails the whole batch, as with the real event source mapping.
+        log?.(`[queue] handler threw, whole batch left for retry: ${(err as Error).message}`);
+      }
+      const done = records.filter((r) => !failed.has(r.messageId));
+      if (done.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+          }),
+        );
+      }
+    }
+  };
+  const running = loop();
+  return {
+    get batches() {
+      return batches;
+    },
+    async stop() {
+      controller.abort();
+      await running.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { logger, tracer } from '../observability/powertools.ts';
+import { publishMetrics } from '../observability/publishMetrics.ts';
+import { BadRequest, HttpError, NotFound, PayloadTooLarge, Unauthorized } from './errors.ts';
+import { type Principal, principalFromClaims } from './principal.ts';
+
+export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+export type ApiResponse = APIGatewayProxyStructuredResultV2;
+
+/** What a route handler sees: the verified principal, the parsed JSON body, path and query. */
+export interface ApiRequest {
+  readonly principal: Principal;
+  readonly body: unknown;
+  readonly path: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly requestId: string;
+  readonly event: ApiEvent;
+}
+
+export interface ApiResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
+
+export interface ApiHandlerOptions {
+  /** Routes served without a token (they authenticate otherwise, or not at all). */
+  public?: boolean;
+  /** Largest accepted body in bytes (413 above). */
+  maxBodyBytes?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 200 * 1024;
+
+const jsonHeaders = { 'content-type': 'application/json' };
+
+function parseBody(event: ApiEvent, limit: number): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLarge(limit);
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new BadRequest(`Malformed JSON body: ${(err as Error).message}`);
+  }
+}
+
+function lowerCaseHeaders(headers: ApiEvent['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) if (v !== undefined) out[k.toLowerCase()] = v;
+  return out;
+}
+
+function compact(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = decodeURIComponent(v);
+  return out;
+}
+
+export function toResponse(result: ApiResult, requestId: string): ApiResponse {
+  const headers = { ...jsonHeaders, 'x-request-id': requestId, ...result.headers };
+  if (result.body === undefined)
+    return { statusCode: result.statusCode, headers: { 'x-request-id': requestId } };
+  const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+  return { statusCode: result.statusCode, headers, body };
+}
+
+export function errorResponse(err: unknown, requestId: string): ApiResponse {
+  if (err instanceof HttpError) {
+    return toResponse(
+      { statusCode: err.statusCode, body: { message: err.message, ...err.details, requestId } },
+      requestId,
+    );
+  }
+  // Logged once, here, with the correlation id the caller sees; the body never carries internals.
+  logger.error('Unhandled error', { error: err as Error, requestId });
+  return toResponse(
+    {
+      statusCode: 500,
+      body: { message: 'Internal error; quote the requestId when reporting it', requestId },
+    },
+    requestId,
+  );
+}
+
+/**
+ * Builds a Lambda handler for API Gateway HTTP API (payload v2) routes. The middy chain is
+ * tracer → logger (with the request id as correlation id) → metrics, then: body size and JSON
+ * parsing, the principal from the JWT authorizer's claims, routing on `routeKey`, and error
+ * mapping (HttpError → its status, anything else → 500 with a correlation id).
+ */
+export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHandlerOptions = {}) {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const dispatch = async (event: ApiEvent, _context: Context): Promise<ApiResponse> => {
+    const requestId = event.requestContext?.requestId ?? 'unknown';
+    try {
+      const route = routes[event.routeKey];
+      if (!route) throw new NotFound(`Route ${event.routeKey}`);
+      const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
+      const principal = principalFromClaims(claims);
+      if (!principal && !options.public) throw new Unauthorized();
+      if (principal) logger.appendKeys({ tenant: principal.tenant });
+      const request: ApiRequest = {
+        get principal(): Principal {
+          if (!principal) throw new Unauthorized();
+          return principal;
+        },
+        body: parseBody(event, limit),
+        path: compact(event.pathParameters),
+        query: compact(event.queryStringParameters),
+        headers: lowerCaseHeaders(event.headers),
+        requestId,
+        event,
+      };
+      return toResponse(await route(request), requestId);
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  };
+  return middy<ApiEvent, ApiResponse>()
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
+    .use(publishMetrics())
+    .handler(dispatch);
+}

@@ -1,0 +1,46 @@
+/**
+ * The one definition of the stateful resources Latchkey needs. The CDK stack (infra/) and local
+ * mode (scripts/local/) both build from this object, so the two can never drift apart.
+ */
+export const resources = {
+  table: {
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    /** Items with this attribute (epoch seconds) expire: delivery attempts, idempotency records. */
+    ttlAttribute: 'expiresAt',
+    /** One generic secondary index: secondary access paths (an event's deliveries, principal grants). */
+    indexes: [{ name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  },
+  deliveryQueue: {
+    /**
+     * Six times the dispatcher timeout (AWS requires the visibility timeout to be at least the
+     * function timeout; six times is the documented recommendation for SQS event sources).
+     */
+    visibilityTimeoutSeconds: 180,
+    /** Retries reach hours, so keep messages for the SQS maximum. */
+    retentionSeconds: 14 * 24 * 3600,
+    /**
+     * The dispatcher moves exhausted and permanently failed deliveries to the DLQ itself, with the
+     * reason. The redrive policy is the safety net for a crashing dispatcher: it must be larger than
+     * the number of attempts the retry schedule makes.
+     */
+    maxReceiveCount: 20,
+  },
+  deadLetterQueue: {
+    retentionSeconds: 14 * 24 * 3600,
+  },
+  dispatcher: {
+    timeoutSeconds: 30,
+    batchSize: 10,
+    maxBatchingWindowSeconds: 1,
+  },
+} as const;
+
+/** Environment variable names the functions read; the stack and local mode set them. */
+export const envNames = {
+  table: 'TABLE_NAME',
+  deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
+  deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
+  secretPrefix: 'SECRET_PREFIX',
+  allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+} as const;
