@@ -1,0 +1,148 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  AccountRecovery,
+  CfnUserPoolGroup,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  ResourceServerScope,
+  StringAttribute,
+  UserPool,
+  UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { FunctionSpec } from '../../functions/manifest.ts';
+import { roles } from '../../shared/http/principal.ts';
+
+export interface ApiProps {
+  /** Routes come from the function manifest; each spec's handler is in `handlers` under its id. */
+  specs: readonly FunctionSpec[];
+  handlers: ReadonlyMap<string, IFunction>;
+  /** An external OIDC issuer instead of the Cognito user pool this construct creates. */
+  oidc?: { issuer: string; audiences: string[] };
+  logRetention: RetentionDays;
+}
+
+/**
+ * The HTTP API with its JWT authorizer (a Cognito user pool with one group per role, a tenant
+ * attribute and a machine-to-machine client; or an external OIDC issuer), access logs, and one
+ * route per manifest entry.
+ */
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly userPool?: UserPool;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    let issuer: string;
+    let audiences: string[];
+    if (props.oidc) {
+      issuer = props.oidc.issuer;
+      audiences = props.oidc.audiences;
+    } else {
+      const pool = new UserPool(this, 'Users', {
+        selfSignUpEnabled: false,
+        signInAliases: { email: true },
+        customAttributes: { tenant: new StringAttribute({ mutable: false, minLen: 1, maxLen: 64 }) },
+        passwordPolicy: {
+          minLength: 12,
+          requireDigits: true,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireSymbols: true,
+          tempPasswordValidity: Duration.days(3),
+        },
+        mfa: Mfa.REQUIRED,
+        mfaSecondFactor: { sms: false, otp: true },
+        featurePlan: FeaturePlan.PLUS,
+        accountRecovery: AccountRecovery.EMAIL_ONLY,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      for (const role of roles) {
+        new CfnUserPoolGroup(this, `Group-${role}`, {
+          userPoolId: pool.userPoolId,
+          groupName: role,
+          description: `Latchkey role ${role}`,
+        });
+      }
+      const apiScope = new ResourceServerScope({
+        scopeName: 'events.write',
+        scopeDescription: 'Send events',
+      });
+      const server = pool.addResourceServer('ResourceServer', { identifier: 'latchkey', scopes: [apiScope] });
+      const userClient = new UserPoolClient(this, 'UserClient', {
+        userPool: pool,
+        authFlows: { userSrp: true },
+        generateSecret: false,
+        preventUserExistenceErrors: true,
+      });
+      const machineClient = new UserPoolClient(this, 'MachineClient', {
+        userPool: pool,
+        generateSecret: true,
+        oAuth: {
+          flows: { clientCredentials: true },
+          scopes: [OAuthScope.resourceServer(server, apiScope)],
+        },
+      });
+      issuer = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${pool.userPoolId}`;
+      audiences = [userClient.userPoolClientId, machineClient.userPoolClientId];
+      this.userPool = pool;
+      new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
+      new CfnOutput(this, 'UserClientId', { value: userClient.userPoolClientId });
+      new CfnOutput(this, 'MachineClientId', { value: machineClient.userPoolClientId });
+    }
+
+    const authorizer = new HttpJwtAuthorizer('Jwt', issuer, { jwtAudience: audiences });
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Latchkey webhook and interlock API',
+      defaultAuthorizer: authorizer,
+      createDefaultStage: true,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const stage = this.httpApi.defaultStage?.node.defaultChild as CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      // No headers, no bodies, no query strings: trigger URLs carry secrets there.
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+        sourceIp: '$context.identity.sourceIp',
+        sub: '$context.authorizer.claims.sub',
+      }),
+    };
+    stage.defaultRouteSettings = { throttlingBurstLimit: 200, throttlingRateLimit: 100 };
+
+    for (const spec of props.specs) {
+      const fn = props.handlers.get(spec.id);
+      if (!fn || !spec.routes?.length) continue;
+      const integration = new HttpLambdaIntegration(`${spec.id}Integration`, fn);
+      for (const { route, public: isPublic } of spec.routes) {
+        const [method, path] = route.split(' ') as [keyof typeof HttpMethod, string];
+        const [added] = this.httpApi.addRoutes({
+          path,
+          methods: [HttpMethod[method]],
+          integration,
+          ...(isPublic ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        });
+        if (isPublic && added) {
+          Validations.of(added).acknowledge({
+            id: 'AwsSolutions::AwsSolutions-APIG4',
+            reason: `${route} is public by design (health probe, or a trigger URL that authenticates by its secret)`,
+          });
+        }
+      }
+    }
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+  }
+}

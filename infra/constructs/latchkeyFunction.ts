@@ -1,0 +1,81 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { FunctionSpec } from '../../functions/manifest.ts';
+
+export interface LatchkeyFunctionProps {
+  spec: FunctionSpec;
+  projectRoot: string;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+}
+
+/**
+ * Every Latchkey Lambda: Node 22 on ARM64, esbuild-bundled ESM (minified, source maps), X-Ray
+ * tracing, JSON logs into a log group with a retention, Powertools settings in the environment.
+ */
+export class LatchkeyFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
+    const { spec } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // An explicit role instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
+    const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
+      }),
+    );
+    super(scope, id, {
+      role,
+      description: `Latchkey: ${spec.description}`,
+      entry: `${props.projectRoot}/${spec.entry}`,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: spec.memoryMb ?? 512,
+      timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `latchkey-${spec.id.toLowerCase()}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+        ...spec.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // ESM bundles need a require shim for CommonJS dependencies.
+        banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+      },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-L1',
+      reason: 'Latchkey pins the Node.js 22 runtime (SPEC §1: Lambda runs Node 22); upgrades are deliberate',
+    });
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+    });
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.stack.getLogicalId(logGroup.node.defaultChild as never)}.Arn>:*]`,
+      reason: "Log streams of this function's own log group only",
+    });
+  }
+}

@@ -1,0 +1,103 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type FunctionSpec, functions as manifest } from '../functions/manifest.ts';
+import { envNames, resources } from '../shared/resources.ts';
+import { Api } from './constructs/api.ts';
+import { Delivery } from './constructs/delivery.ts';
+import { LatchkeyFunction } from './constructs/latchkeyFunction.ts';
+import { Observability } from './constructs/observability.ts';
+import { Store } from './constructs/store.ts';
+
+export interface LatchkeyStackProps extends StackProps {
+  projectRoot: string;
+  /** Defaults to functions/manifest.ts. */
+  functions?: readonly FunctionSpec[];
+  /** External OIDC issuer instead of the Cognito user pool (context: oidcIssuer, oidcAudiences). */
+  oidc?: { issuer: string; audiences: string[] };
+  /** Outbound ranges allowed (interlock devices on private networks): private,loopback,link-local,all. */
+  allowPrivateTargets?: string;
+  logRetention?: RetentionDays;
+}
+
+/** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
+export class LatchkeyStack extends Stack {
+  readonly functions = new Map<string, LatchkeyFunction>();
+
+  constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
+    super(scope, id, props);
+    const specs = props.functions ?? manifest;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const store = new Store(this, 'Store');
+    const delivery = new Delivery(this, 'Delivery');
+    const secretPrefix = `latchkey/${this.stackName}`;
+    const secretArnPattern = this.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${secretPrefix}/*`,
+      arnFormat: 'arn:aws:secretsmanager:region:account-id:secret:resource-name' as never,
+    });
+
+    for (const spec of specs) {
+      const environment: Record<string, string> = { [envNames.secretPrefix]: secretPrefix };
+      if (spec.access.table) environment[envNames.table] = store.table.tableName;
+      if (spec.access.deliveryQueue) environment[envNames.deliveryQueueUrl] = delivery.queue.queueUrl;
+      if (spec.access.deadLetterQueue)
+        environment[envNames.deadLetterQueueUrl] = delivery.deadLetterQueue.queueUrl;
+      if (props.allowPrivateTargets) environment[envNames.allowPrivateTargets] = props.allowPrivateTargets;
+      const fn = new LatchkeyFunction(this, spec.id, {
+        spec: spec.consumesDeliveryQueue
+          ? { ...spec, timeoutSeconds: spec.timeoutSeconds ?? resources.dispatcher.timeoutSeconds }
+          : spec,
+        projectRoot: props.projectRoot,
+        environment,
+        logRetention,
+      });
+      this.functions.set(spec.id, fn);
+
+      // Least privilege: exactly what the manifest says this function touches.
+      if (spec.access.table === 'read') store.table.grantReadData(fn);
+      if (spec.access.table === 'readwrite') store.table.grantReadWriteData(fn);
+      if (spec.access.deliveryQueue) delivery.queue.grantSendMessages(fn);
+      if (spec.access.deadLetterQueue) {
+        delivery.deadLetterQueue.grantSendMessages(fn);
+        delivery.deadLetterQueue.grantConsumeMessages(fn);
+      }
+      if (spec.access.secrets) {
+        const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+        if (spec.access.secrets === 'readwrite') {
+          actions.push(
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:UpdateSecret',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          );
+        }
+        fn.addToRolePolicy(
+          new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [secretArnPattern] }),
+        );
+      }
+      if (spec.consumesDeliveryQueue) {
+        delivery.queue.grantConsumeMessages(fn);
+        fn.addEventSource(
+          new SqsEventSource(delivery.queue, {
+            batchSize: resources.dispatcher.batchSize,
+            maxBatchingWindow: Duration.seconds(resources.dispatcher.maxBatchingWindowSeconds),
+            reportBatchItemFailures: true,
+          }),
+        );
+      }
+    }
+
+    new Api(this, 'Api', { specs, handlers: this.functions, oidc: props.oidc, logRetention });
+    new Observability(this, 'Observability', {
+      functions: this.functions,
+      queue: delivery.queue,
+      deadLetterQueue: delivery.deadLetterQueue,
+      dispatcherId: specs.find((s) => s.consumesDeliveryQueue)?.id,
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../functions/manifest.ts';
+import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
+import { resources } from '../../shared/resources.ts';
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function synthStack(): { app: App; stack: LatchkeyStack } {
+  const app = new App();
+  const stack = new LatchkeyStack(app, 'Latchkey', {
+    projectRoot,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  return { app, stack };
+}
+
+describe('the Latchkey stack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = Template.fromStack(synthStack().stack);
+  });
+
+  it('has the table with TTL, point-in-time recovery and the secondary index', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: resources.table.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+    });
+  });
+
+  it('has the delivery queue with a redrive policy to its DLQ and a visibility timeout of 6x the dispatcher', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: resources.deliveryQueue.visibilityTimeoutSeconds,
+      RedrivePolicy: {
+        deadLetterTargetArn: Match.anyValue(),
+        maxReceiveCount: resources.deliveryQueue.maxReceiveCount,
+      },
+    });
+    expect(resources.deliveryQueue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(
+      6 * resources.dispatcher.timeoutSeconds,
+    );
+  });
+
+  it('builds every manifest function as Node 22 on ARM64 with tracing and JSON logs', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
+    });
+    expect(Object.keys(fns)).toHaveLength(functions.length);
+  });
+
+  it('serves every manifest route, behind the JWT authorizer unless public', () => {
+    for (const spec of functions) {
+      for (const { route, public: isPublic } of spec.routes ?? []) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: route,
+          AuthorizationType: isPublic ? 'NONE' : 'JWT',
+        });
+      }
+    }
+  });
+
+  it('creates a Cognito user pool with one group per role', () => {
+    for (const role of ['admin', 'staff', 'user', 'webhook_admin', 'webhook_user']) {
+      template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role });
+    }
+  });
+
+  it('alarms on DLQ depth and oldest message age, and has a dashboard', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateAgeOfOldestMessage' });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('uses an external OIDC issuer instead of Cognito when configured', () => {
+    const app = new App();
+    const stack = new LatchkeyStack(app, 'Oidc', {
+      projectRoot,
+      // One private route, so the authorizer is bound whatever the manifest holds.
+      functions: [{ ...functions[0]!, id: 'Private', routes: [{ route: 'GET /v1/private' }] }],
+      oidc: { issuer: 'https://idp.example.org', audiences: ['latchkey'] },
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::Cognito::UserPool', 0);
+    t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://idp.example.org', Audience: ['latchkey'] },
+    });
+    t.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /v1/private',
+      AuthorizationType: 'JWT',
+    });
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes on the Latchkey stack (every acknowledgement carries its reason inline)', () => {
+    const { app } = synthStack();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails synthesis on a finding (the check can fail)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Bad');
+    new Queue(stack, 'PlainQueue'); // no DLQ, no SSL enforcement
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).toThrow();
+  });
+});
