@@ -35,8 +35,10 @@ export interface ApiResult {
 export type RouteHandler = (request: ApiRequest) => Promise<ApiResult>;
 
 export interface ApiHandlerOptions {
-  /** Routes served without a token (they authenticate otherwise, or not at all). */
+  /** Every route is served without a token (they authenticate otherwise, or not at all). */
   public?: boolean;
+  /** These route keys are served without a token (the manifest marks them public too). */
+  publicRoutes?: readonly string[];
   /** Largest accepted body in bytes (413 above). */
   maxBodyBytes?: number;
 }
@@ -109,7 +111,9 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
       if (!route) throw new NotFound(`Route ${event.routeKey}`);
       const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
       const principal = principalFromClaims(claims);
-      if (!principal && !options.public) throw new Unauthorized();
+      if (!principal && !options.public && !options.publicRoutes?.includes(event.routeKey)) {
+        throw new Unauthorized();
+      }
       if (principal) logger.appendKeys({ tenant: principal.tenant });
       const request: ApiRequest = {
         get principal(): Principal {

@@ -65,3 +65,7 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Response bodies as tests read them: free-form JSON, checked by the assertions themselves. */
+// biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary response JSON; expect() does the checking
+export type Json = Record<string, any>;

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
+import { builtInEventTypes, eventTypeName, isBuiltInEventType } from '#shared/domain/eventTypes.ts';
+import { mayEditEventTypes } from '#shared/domain/hookAccess.ts';
+import { hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
+import { hookView } from '#shared/domain/hookView.ts';
+import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
+import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
+import { openApiDocument } from '#shared/http/openApi.ts';
+import { parseWith } from '#shared/http/validation.ts';
+import { logger } from '#shared/observability/powertools.ts';
+import { services } from '#shared/services/services.ts';
+
+/** Hook management (SPEC §3): hooks, grants for webhook users, the event-type catalog, the OpenAPI document. */
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(2048).optional(),
+  scope: z.string().min(1).max(200).optional(),
+});
+
+const eventTypeInput = z.strictObject({
+  name: eventTypeName,
+  description: z.string().max(500).optional(),
+});
+
+const hookId = (req: ApiRequest): string => req.path.hookId ?? '';
+
+async function listHooks(req: ApiRequest): Promise<ApiResult> {
+  const query = parseWith(listQuery, req.query);
+  try {
+    const page = await services().hookService.list(req.principal, query);
+    return {
+      statusCode: 200,
+      body: { hooks: page.hooks.map((h) => hookView(h)), next_cursor: page.nextCursor ?? null },
+    };
+  } catch (err) {
+    if (err instanceof InvalidCursor) throw new ValidationError([{ field: 'cursor', message: err.message }]);
+    throw err;
+  }
+}
+
+async function createHook(req: ApiRequest): Promise<ApiResult> {
+  const input = parseWith(hookInputSchema, req.body);
+  const { hook, warnings } = await services().hookService.create(req.principal, input);
+  logger.info('Hook created', { hookId: hook.id, events: hook.events });
+  return { statusCode: 201, body: hookView(hook, warnings), headers: { location: `/v1/hooks/${hook.id}` } };
+}
+
+async function getHook(req: ApiRequest): Promise<ApiResult> {
+  const hook = await services().hookService.visibleHook(req.principal, hookId(req));
+  return { statusCode: 200, body: hookView(hook) };
+}
+
+function updateHook(mode: 'replace' | 'patch') {
+  return async (req: ApiRequest): Promise<ApiResult> => {
+    const input = parseWith(mode === 'replace' ? hookInputSchema : hookPatchSchema, req.body);
+    const { hook, warnings } = await services().hookService.update(req.principal, hookId(req), input, mode);
+    logger.info('Hook updated', { hookId: hook.id, mode });
+    return { statusCode: 200, body: hookView(hook, warnings) };
+  };
+}
+
+async function deleteHook(req: ApiRequest): Promise<ApiResult> {
+  const hook = await services().hookService.remove(req.principal, hookId(req));
+  logger.info('Hook deleted', { hookId: hook.id });
+  return { statusCode: 204 };
+}
+
+async function listGrants(req: ApiRequest): Promise<ApiResult> {
+  const grants = await services().hookService.grantsOf(req.principal, hookId(req));
+  return {
+    statusCode: 200,
+    body: {
+      grants: grants.map((g) => ({
+        principal_id: g.principalId,
+        granted_by: g.grantedBy,
+        granted_at: g.grantedAt,
+      })),
+    },
+  };
+}
+
+async function putGrant(req: ApiRequest): Promise<ApiResult> {
+  const principalId = req.path.principalId ?? '';
+  const g = await services().hookService.grant(req.principal, hookId(req), principalId);
+  return {
+    statusCode: 200,
+    body: {
+      hook_id: g.hookId,
+      principal_id: g.principalId,
+      granted_by: g.grantedBy,
+      granted_at: g.grantedAt,
+    },
+  };
+}
+
+async function deleteGrant(req: ApiRequest): Promise<ApiResult> {
+  await services().hookService.revoke(req.principal, hookId(req), req.path.principalId ?? '');
+  return { statusCode: 204 };
+}
+
+async function listEventTypes(req: ApiRequest): Promise<ApiResult> {
+  const custom = await services().catalog.list(req.principal.tenant);
+  return {
+    statusCode: 200,
+    body: {
+      event_types: [
+        ...builtInEventTypes.map((name) => ({ name, built_in: true })),
+        ...custom.map((t) => ({
+          name: t.name,
+          built_in: false,
+          ...(t.description ? { description: t.description } : {}),
+          created_at: t.createdAt,
+        })),
+      ],
+    },
+  };
+}
+
+function requireCatalogEditor(req: ApiRequest): void {
+  if (!mayEditEventTypes(req.principal)) throw new Forbidden('Editing the event-type catalog needs admin');
+}
+
+async function addEventType(req: ApiRequest): Promise<ApiResult> {
+  requireCatalogEditor(req);
+  const input = parseWith(eventTypeInput, req.body);
+  if (isBuiltInEventType(input.name)) throw new Conflict(`Event type ${input.name} is built in`);
+  const type = {
+    name: input.name,
+    ...(input.description ? { description: input.description } : {}),
+    createdAt: new Date().toISOString(),
+  };
+  if (!(await services().catalog.add(req.principal.tenant, type))) {
+    throw new Conflict(`Event type ${input.name} already exists`);
+  }
+  return {
+    statusCode: 201,
+    body: { ...input, built_in: false, created_at: type.createdAt },
+  };
+}
+
+async function deleteEventType(req: ApiRequest): Promise<ApiResult> {
+  requireCatalogEditor(req);
+  const name = req.path.type ?? '';
+  if (isBuiltInEventType(name)) throw new Conflict(`Event type ${name} is built in and cannot be deleted`);
+  if (!(await services().catalog.remove(req.principal.tenant, name)))
+    throw new NotFound(`Event type ${name}`);
+  return { statusCode: 204 };
+}
+
+export const handler = apiHandler(
+  {
+    'GET /v1/hooks': listHooks,
+    'POST /v1/hooks': createHook,
+    'GET /v1/hooks/{hookId}': getHook,
+    'PUT /v1/hooks/{hookId}': updateHook('replace'),
+    'PATCH /v1/hooks/{hookId}': updateHook('patch'),
+    'DELETE /v1/hooks/{hookId}': deleteHook,
+    'GET /v1/hooks/{hookId}/grants': listGrants,
+    'PUT /v1/hooks/{hookId}/grants/{principalId}': putGrant,
+    'DELETE /v1/hooks/{hookId}/grants/{principalId}': deleteGrant,
+    'GET /v1/event-types': listEventTypes,
+    'POST /v1/event-types': addEventType,
+    'DELETE /v1/event-types/{type+}': deleteEventType,
+    'GET /v1/openapi.json': async () => ({ statusCode: 200, body: openApiDocument() }),
+  },
+  { publicRoutes: ['GET /v1/openapi.json'] },
+);

@@ -1,0 +1,223 @@
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { candidatePatterns, type Hook, hookFiresFor } from '../domain/hook.ts';
+import type { DocumentClient } from './awsClients.ts';
+import { decodeCursor, encodeCursor, InvalidCursor, keys } from './tableKeys.ts';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+export interface HookPage {
+  hooks: Hook[];
+  nextCursor?: string;
+}
+
+/**
+ * Hooks in DynamoDB. Per hook: the hook item (`T#<tenant>` / `HOOK#<id>`, also indexed by scope on
+ * gsi1), a number alias (the Ovation routes address hooks by number), and one match-index item per
+ * event pattern (`T#<tenant>#SUB#<pattern>` / `HOOK#<id>`, holding a copy of the hook) so that
+ * finding the hooks of an event is a few keyed queries, never a scan. All written in one transaction.
+ * Items hold no secret value, only the Secrets Manager name (`secretRef`).
+ */
+export class HookStore {
+  constructor(
+    private readonly db: DocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Allocates the tenant's next hook number (atomic counter). */
+  async nextNumber(tenant: string): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.tenant(tenant), sk: keys.hookCounter },
+        UpdateExpression: 'ADD #v :one',
+        ExpressionAttributeNames: { '#v': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.value);
+  }
+
+  async get(tenant: string, id: string): Promise<Hook | undefined> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.tenant(tenant), sk: keys.hook(id) } }),
+    );
+    return out.Item?.hook as Hook | undefined;
+  }
+
+  async getByNumber(tenant: string, number: number): Promise<Hook | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.tenant(tenant), sk: keys.hookNumber(number) },
+      }),
+    );
+    const id = out.Item?.hookId as string | undefined;
+    return id ? this.get(tenant, id) : undefined;
+  }
+
+  async getMany(tenant: string, ids: string[]): Promise<Hook[]> {
+    const hooks: Hook[] = [];
+    for (let i = 0; i < ids.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, string>[] }> | undefined = {
+        [this.tableName]: {
+          Keys: ids.slice(i, i + 100).map((id) => ({ pk: keys.tenant(tenant), sk: keys.hook(id) })),
+        },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of out.Responses?.[this.tableName] ?? []) hooks.push(item.hook as Hook);
+        request = out.UnprocessedKeys as typeof request;
+      }
+    }
+    return hooks.sort((a, b) => a.number - b.number);
+  }
+
+  /** A page of the tenant's hooks (oldest first), optionally only those with one scope. */
+  async list(tenant: string, options: { limit: number; cursor?: string; scope?: string }): Promise<HookPage> {
+    const start = decodeCursor(options.cursor);
+    const byScope = options.scope !== undefined;
+    const partition = byScope ? keys.scope(tenant, options.scope) : keys.tenant(tenant);
+    if (start && start[byScope ? 'gsi1pk' : 'pk'] !== partition) throw new InvalidCursor();
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        ...(byScope
+          ? {
+              IndexName: 'gsi1',
+              KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :s)',
+            }
+          : { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }),
+        ExpressionAttributeValues: { ':p': partition, ':s': 'HOOK#' },
+        Limit: options.limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const hooks = (out.Items ?? []).map((item) => item.hook as Hook);
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return { hooks, ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  /** Every hook of the tenant with this scope (all pages). */
+  async listAllInScope(tenant: string, scope: string): Promise<Hook[]> {
+    const hooks: Hook[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.list(tenant, { limit: 100, scope, ...(cursor ? { cursor } : {}) });
+      hooks.push(...page.hooks);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return hooks.sort((a, b) => a.number - b.number);
+  }
+
+  /**
+   * Writes a hook with its number alias and match-index items, removing index items for patterns
+   * it no longer has. `previous` is the stored version being replaced (undefined on create, where
+   * the write fails if the id exists).
+   */
+  async put(hook: Hook, previous?: Hook): Promise<void> {
+    const pk = keys.tenant(hook.tenant);
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.hook(hook.id),
+            gsi1pk: keys.scope(hook.tenant, hook.scope),
+            gsi1sk: keys.hook(hook.id),
+            entity: 'hook',
+            hook,
+          },
+          ...(previous ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+        },
+      },
+    ];
+    if (!previous) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: keys.hookNumber(hook.number), entity: 'hookNumber', hookId: hook.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    for (const pattern of hook.events) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk: keys.subscription(hook.tenant, pattern),
+            sk: keys.hook(hook.id),
+            entity: 'subscription',
+            hook,
+          },
+        },
+      });
+    }
+    for (const pattern of previous?.events ?? []) {
+      if (hook.events.includes(pattern)) continue;
+      items.push({
+        Delete: {
+          TableName: this.tableName,
+          Key: { pk: keys.subscription(hook.tenant, pattern), sk: keys.hook(hook.id) },
+        },
+      });
+    }
+    await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+  }
+
+  async delete(hook: Hook): Promise<void> {
+    const pk = keys.tenant(hook.tenant);
+    const items: TransactItem[] = [
+      { Delete: { TableName: this.tableName, Key: { pk, sk: keys.hook(hook.id) } } },
+      { Delete: { TableName: this.tableName, Key: { pk, sk: keys.hookNumber(hook.number) } } },
+      ...hook.events.map(
+        (pattern): TransactItem => ({
+          Delete: {
+            TableName: this.tableName,
+            Key: { pk: keys.subscription(hook.tenant, pattern), sk: keys.hook(hook.id) },
+          },
+        }),
+      ),
+    ];
+    await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+  }
+
+  /**
+   * The enabled hooks of a tenant that fire for an event: one keyed query per candidate pattern
+   * (`order.created`, `order.*`, `*`), then the scope and enabled filters.
+   */
+  async findMatching(tenant: string, type: string, scope: string | undefined): Promise<Hook[]> {
+    const pages = await Promise.all(
+      candidatePatterns(type).map(async (pattern) => {
+        const hooks: Hook[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await this.db.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :p',
+              ExpressionAttributeValues: { ':p': keys.subscription(tenant, pattern) },
+              ExclusiveStartKey: start,
+            }),
+          );
+          for (const item of out.Items ?? []) hooks.push(item.hook as Hook);
+          start = out.LastEvaluatedKey;
+        } while (start);
+        return hooks;
+      }),
+    );
+    const byId = new Map<string, Hook>();
+    for (const hook of pages.flat()) if (hookFiresFor(hook, type, scope)) byId.set(hook.id, hook);
+    return [...byId.values()].sort((a, b) => a.number - b.number);
+  }
+}

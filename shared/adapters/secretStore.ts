@@ -1,0 +1,92 @@
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { HookCredentials } from '../domain/hook.ts';
+
+/** How long a fetched secret is reused before Secrets Manager is asked again. */
+export const SECRET_CACHE_TTL_MS = 5 * 60 * 1000;
+/** Deleting a hook schedules its secret's deletion; this long it can still be restored. */
+export const SECRET_RECOVERY_WINDOW_DAYS = 7;
+
+interface CacheEntry {
+  credentials: HookCredentials;
+  expires: number;
+}
+
+/**
+ * Hook credentials in Secrets Manager: one secret per hook, named `<prefix>/<tenant>/<hookId>`,
+ * holding the HookCredentials JSON. Reads are cached per (secret, hook version) so a delivery does
+ * not cost a GetSecretValue; a hook update changes the version and so misses the cache.
+ */
+export class SecretStore {
+  private readonly cache = new Map<string, CacheEntry>();
+  /** GetSecretValue calls made (for tests and the bench to prove the cache works). */
+  fetches = 0;
+
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly prefix: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  nameFor(tenant: string, hookId: string): string {
+    return `${this.prefix}/${tenant}/${hookId}`;
+  }
+
+  /** Creates the hook's secret, or writes a new version when it exists. Returns its name. */
+  async save(
+    tenant: string,
+    hookId: string,
+    credentials: HookCredentials,
+    existingRef?: string,
+  ): Promise<string> {
+    const SecretString = JSON.stringify(credentials);
+    if (existingRef) {
+      await this.client.send(new PutSecretValueCommand({ SecretId: existingRef, SecretString }));
+      this.forget(existingRef);
+      return existingRef;
+    }
+    const name = this.nameFor(tenant, hookId);
+    await this.client.send(
+      new CreateSecretCommand({
+        Name: name,
+        SecretString,
+        Description: `Latchkey hook ${hookId} credentials (tenant ${tenant})`,
+        Tags: [
+          { Key: 'latchkey:tenant', Value: tenant },
+          { Key: 'latchkey:hook', Value: hookId },
+        ],
+      }),
+    );
+    return name;
+  }
+
+  /** The credentials of a hook version; cached for SECRET_CACHE_TTL_MS. */
+  async load(secretRef: string, version: string): Promise<HookCredentials> {
+    const key = `${secretRef}@${version}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.credentials;
+    this.fetches++;
+    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretRef }));
+    const credentials = JSON.parse(out.SecretString ?? '{}') as HookCredentials;
+    this.forget(secretRef);
+    this.cache.set(key, { credentials, expires: this.now() + SECRET_CACHE_TTL_MS });
+    return credentials;
+  }
+
+  /** Schedules deletion (recoverable for SECRET_RECOVERY_WINDOW_DAYS). */
+  async scheduleDeletion(secretRef: string): Promise<void> {
+    this.forget(secretRef);
+    await this.client.send(
+      new DeleteSecretCommand({ SecretId: secretRef, RecoveryWindowInDays: SECRET_RECOVERY_WINDOW_DAYS }),
+    );
+  }
+
+  private forget(secretRef: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${secretRef}@`)) this.cache.delete(key);
+  }
+}

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import type { FieldError } from '../http/errors.ts';
+import { eventPattern } from './eventTypes.ts';
+import {
+  deviceKinds,
+  type Hook,
+  type HookAuth,
+  type HookCredentials,
+  hookMethods,
+  normaliseHeaderName,
+  type SigningProfile,
+  signingProfiles,
+} from './hook.ts';
+
+/** Header names as given (any case convention); normalised to dash-case when stored. */
+const headerName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]+$/, 'header names are letters, digits, "-" and "_"');
+const headerMap = z.record(headerName, z.string().max(4096));
+
+/** A URL with a scheme, or a bare host/path that gets https:// (https by default; http allowed). */
+const hookUrl = z
+  .string()
+  .min(1)
+  .max(2048)
+  .transform((value) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`))
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+
+const authInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({
+    type: z.literal('basic'),
+    username: z.string().min(1).max(200),
+    /** Omit on update to keep the stored one. */
+    password: z.string().min(1).max(1024).optional(),
+  }),
+  z.strictObject({
+    type: z.literal('headers'),
+    /** Omit on update to keep the stored ones. */
+    headers: z.record(headerName, z.string().min(1).max(4096)).optional(),
+    username: z.string().min(1).max(200).optional(),
+    password: z.string().min(1).max(1024).optional(),
+  }),
+]);
+
+const signingInput = z.strictObject({
+  profile: z.enum(signingProfiles).optional(),
+  /** Write-only. Changing it keeps the old one valid for `overlap_seconds` (default 24 h). */
+  secret: z.string().min(8).max(512).optional(),
+  overlap_seconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .optional(),
+});
+
+const deviceInput = z.strictObject({
+  kind: z.enum(deviceKinds).default('webhook'),
+  channel: z.number().int().min(0).max(15).default(0),
+  on_means: z.enum(['unlocked', 'locked']).default('unlocked'),
+});
+
+/** The fields of a hook as the API takes them (snake_case). Used whole for POST/PUT, partial for PATCH. */
+export const hookFields = {
+  name: z.string().trim().min(1).max(200),
+  events: z.array(eventPattern).min(1).max(32),
+  scope: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : -')
+    .nullable()
+    .optional(),
+  url: hookUrl,
+  method: z.enum(hookMethods).optional(),
+  headers: headerMap.optional(),
+  auth: authInput.optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  insecure_tls: z.boolean().optional(),
+  signing: signingInput.optional(),
+  device: deviceInput.optional(),
+  timeout_ms: z.number().int().min(100).max(30_000).nullable().optional(),
+  enabled: z.boolean().optional(),
+};
+
+export const hookInputSchema = z.strictObject(hookFields);
+export const hookPatchSchema = z.strictObject(hookFields).partial();
+export type HookInput = z.output<typeof hookPatchSchema>;
+
+export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+
+export interface StoredHook {
+  hook: Hook;
+  credentials: HookCredentials;
+}
+
+export interface HookChange extends StoredHook {
+  warnings: string[];
+}
+
+export interface ChangeContext {
+  id: string;
+  number: number;
+  tenant: string;
+  now: Date;
+}
+
+function normaliseHeaders(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[normaliseHeaderName(name)] = value;
+  return out;
+}
+
+function isStandardSecret(secret: string): boolean {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  return match !== null && Buffer.from(match[1]!, 'base64').length >= 16;
+}
+
+/**
+ * Applies an API input to a hook: `create` and `replace` (PUT) start from defaults, `patch` from
+ * the existing hook. Credentials omitted on update are kept; given ones replace. Returns the new
+ * hook and credentials, or every semantic field error (the schema has already checked shapes).
+ */
+export function applyHookInput(
+  input: HookInput,
+  mode: 'create' | 'replace' | 'patch',
+  existing: StoredHook | undefined,
+  ctx: ChangeContext,
+): HookChange | FieldError[] {
+  const errors: FieldError[] = [];
+  const prev = existing?.hook;
+  const prevCreds = existing?.credentials ?? {};
+  const keep = mode === 'patch' && prev !== undefined;
+  const pick = <T>(given: T | undefined, fromExisting: T, fallback: T): T =>
+    given !== undefined ? given : keep ? fromExisting : fallback;
+
+  const name = pick(input.name, prev?.name ?? '', '');
+  const events = pick(input.events, prev?.events ?? [], []);
+  const url = pick(input.url, prev?.url ?? '', '');
+  if (!name) errors.push({ field: 'name', message: 'is required' });
+  if (events.length === 0) errors.push({ field: 'events', message: 'is required' });
+  if (!url) errors.push({ field: 'url', message: 'is required' });
+
+  const scopeGiven = input.scope === null ? undefined : input.scope;
+  const scope = input.scope !== undefined ? scopeGiven : keep ? prev?.scope : undefined;
+  const credentials: HookCredentials = {};
+
+  // Authentication: basic, or headers (which replace basic auth), or none.
+  const authIn = input.auth ?? (keep ? undefined : { type: 'none' as const });
+  let auth: HookAuth = prev && keep ? prev.auth : { type: 'none' };
+  if (authIn) {
+    const prevHadPassword = prevCreds.password !== undefined;
+    if (authIn.type === 'none') {
+      auth = { type: 'none' };
+    } else if (authIn.type === 'basic') {
+      auth = { type: 'basic', username: authIn.username };
+      const password = authIn.password ?? (prevHadPassword ? prevCreds.password : undefined);
+      if (password === undefined)
+        errors.push({ field: 'auth.password', message: 'is required for basic auth' });
+      else credentials.password = password;
+    } else {
+      const given = authIn.headers ? normaliseHeaders(authIn.headers) : undefined;
+      const headers = given ?? (prev?.auth.type === 'headers' ? prevCreds.authHeaders : undefined);
+      if (!headers || Object.keys(headers).length === 0) {
+        errors.push({ field: 'auth.headers', message: 'at least one authentication header is required' });
+      } else {
+        credentials.authHeaders = headers;
+      }
+      const username = authIn.username ?? (prev?.auth.type !== 'none' ? prev?.auth.username : undefined);
+      auth = {
+        type: 'headers',
+        headerNames: Object.keys(headers ?? {}).sort(),
+        ...(username ? { username } : {}),
+      };
+      const password = authIn.password ?? prevCreds.password;
+      if (password !== undefined && username !== undefined) credentials.password = password;
+    }
+  } else {
+    if (prevCreds.password !== undefined) credentials.password = prevCreds.password;
+    if (prevCreds.authHeaders !== undefined) credentials.authHeaders = prevCreds.authHeaders;
+  }
+
+  // Signing: standard is the default once a secret is set; rotation keeps the old secret a while.
+  const signingIn = input.signing;
+  const prevProfile =
+    mode !== 'create' && prev && prev.signing.profile !== 'none' ? prev.signing.profile : undefined;
+  const profile: SigningProfile =
+    signingIn?.profile ?? prevProfile ?? (signingIn?.secret ? 'standard' : 'none');
+  let previousSecretExpiresAt: string | undefined;
+  if (profile !== 'none') {
+    const current = signingIn?.secret ?? prevCreds.signingSecret;
+    if (current === undefined) {
+      errors.push({ field: 'signing.secret', message: `is required for the ${profile} signing profile` });
+    } else if (profile === 'standard' && !isStandardSecret(current)) {
+      errors.push({
+        field: 'signing.secret',
+        message:
+          'a standard (Standard Webhooks) secret looks like whsec_<base64 of at least 16 random bytes>',
+      });
+    } else {
+      credentials.signingSecret = current;
+      const rotated =
+        signingIn?.secret !== undefined &&
+        prevCreds.signingSecret !== undefined &&
+        signingIn.secret !== prevCreds.signingSecret;
+      const overlap = signingIn?.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
+      if (rotated && overlap > 0) {
+        credentials.previousSigningSecret = prevCreds.signingSecret;
+        previousSecretExpiresAt = new Date(ctx.now.getTime() + overlap * 1000).toISOString();
+      } else if (!rotated && prevCreds.previousSigningSecret && prev?.signing.previousSecretExpiresAt) {
+        if (new Date(prev.signing.previousSecretExpiresAt) > ctx.now) {
+          credentials.previousSigningSecret = prevCreds.previousSigningSecret;
+          previousSecretExpiresAt = prev.signing.previousSecretExpiresAt;
+        }
+      }
+    }
+  }
+
+  const deviceIn = input.device;
+  const device = deviceIn
+    ? { kind: deviceIn.kind, channel: deviceIn.channel, onMeans: deviceIn.on_means }
+    : keep && prev
+      ? prev.device
+      : { kind: 'webhook' as const, channel: 0, onMeans: 'unlocked' as const };
+
+  const timeoutIn = input.timeout_ms === null ? undefined : input.timeout_ms;
+  const timeoutMs = input.timeout_ms !== undefined ? timeoutIn : keep ? prev?.timeoutMs : undefined;
+  if (errors.length > 0) return errors;
+
+  const now = ctx.now.toISOString();
+  const hook: Hook = {
+    id: ctx.id,
+    number: ctx.number,
+    tenant: ctx.tenant,
+    name,
+    events: [...new Set(events)],
+    ...(scope !== undefined ? { scope } : {}),
+    url,
+    method: pick(input.method, prev?.method ?? 'POST', 'POST'),
+    headers: input.headers ? normaliseHeaders(input.headers) : keep && prev ? prev.headers : {},
+    auth,
+    data: pick(input.data, prev?.data ?? {}, {}),
+    insecureTls: pick(input.insecure_tls, prev?.insecureTls ?? false, false),
+    signing: {
+      profile,
+      secretSet: credentials.signingSecret !== undefined,
+      ...(previousSecretExpiresAt ? { previousSecretExpiresAt } : {}),
+    },
+    device,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    enabled: pick(input.enabled, prev?.enabled ?? true, true),
+    ...(prev?.secretRef ? { secretRef: prev.secretRef } : {}),
+    createdAt: prev?.createdAt ?? now,
+    updatedAt: now,
+  };
+  return { hook, credentials, warnings: hookWarnings(hook) };
+}
+
+export function hookWarnings(hook: Hook): string[] {
+  const warnings: string[] = [];
+  if (hook.insecureTls) {
+    warnings.push(
+      'insecure_tls is on: TLS certificate errors are ignored for this hook. Use it only for devices you control; prefer a valid certificate.',
+    );
+  }
+  if (hook.url.startsWith('http://')) {
+    warnings.push('the URL is plain http: payloads and credentials travel unencrypted.');
+  }
+  return warnings;
+}

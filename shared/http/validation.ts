@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { type FieldError, ValidationError } from './errors.ts';
+
+/** Every zod issue as `{field, message}`, with dotted paths (`auth.password`, `events.1`). */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { field: path || '(body)', message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    if (issue.code === 'invalid_type' && issue.input === undefined) {
+      return { field: path || '(body)', message: 'is required' };
+    }
+    return { field: path || '(body)', message: issue.message };
+  });
+}
+
+/** Parses input with a schema; a failure is a 422 listing every bad field. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input === undefined ? {} : input);
+  if (!result.success) throw new ValidationError(fieldErrors(result.error));
+  return result.data;
+}
