@@ -1,0 +1,105 @@
+/**
+ * Signs an outgoing delivery according to the hook's signing profile (SPEC section 5). Pure:
+ * the caller passes the secrets (current first, then the previous one while a rotation overlap
+ * lasts) and the timestamp, and gets back the exact body bytes and the headers to send.
+ */
+import { createHmac } from 'node:crypto';
+import type { SigningProfile } from './hook.ts';
+
+export interface SignInput {
+  profile: SigningProfile;
+  eventType: string;
+  /** The delivery id: the same for every attempt of one (event, hook), so receivers can deduplicate. */
+  webhookId: string;
+  timestamp: Date;
+  body: Record<string, unknown>;
+  /** Current secret first, then the previous one during a rotation overlap. Empty: unsigned. */
+  secrets: string[];
+}
+
+export interface SignedRequest {
+  /** The exact bytes to send: signatures are computed over this string. */
+  body: string;
+  headers: Record<string, string>;
+}
+
+const STANDARD_SECRET_PREFIX = 'whsec_';
+
+/** Unix seconds, as Standard Webhooks' `webhook-timestamp` carries them. */
+export function unixSeconds(timestamp: Date): number {
+  return Math.floor(timestamp.getTime() / 1000);
+}
+
+/** ISO 8601 without milliseconds (`2022-04-03T23:59:25Z`), as PlaceOS sends it. */
+export function isoSeconds(timestamp: Date): string {
+  return timestamp.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The HMAC key of a Standard Webhooks secret: the base64 after `whsec_` (the prefix is optional). */
+export function standardSecretKey(secret: string): Buffer {
+  const encoded = secret.startsWith(STANDARD_SECRET_PREFIX)
+    ? secret.slice(STANDARD_SECRET_PREFIX.length)
+    : secret;
+  return Buffer.from(encoded, 'base64');
+}
+
+/** Standard Webhooks v1 signature value for one secret: `v1,<base64 HMAC-SHA256(id.timestamp.body)>`. */
+export function standardSignature(secret: string, webhookId: string, unixTs: number, body: string): string {
+  const mac = createHmac('sha256', standardSecretKey(secret)).update(`${webhookId}.${unixTs}.${body}`);
+  return `v1,${mac.digest('base64')}`;
+}
+
+/** Hex HMAC-SHA256 with a UTF-8 key (CoreOne over the body, PlaceOS over the timestamp). */
+export function hexHmac(secret: string, message: string): string {
+  return createHmac('sha256', secret).update(message, 'utf8').digest('hex');
+}
+
+/**
+ * Produces the body and headers for one delivery attempt.
+ * - Every profile: `content-type: application/json`, `webhook-id` and `webhook-timestamp`.
+ * - `standard`: `webhook-signature` with one `v1,...` entry per secret (space-separated).
+ * - `coreone`: `X-Coreone-Webhook-Type` always (receivers dispatch on it); with a secret,
+ *   `X-Coreone-Webhook-Hash` (hex HMAC of the exact body) and `X-Coreone-Webhook-Hash-Previous`.
+ * - `placeos`: the body always carries `timestamp` (as in the PlaceOS seed); with a secret also
+ *   `signature` (hex HMAC of the timestamp) and, during an overlap, `signature_previous`.
+ * - `none`, or no secrets: no signature.
+ */
+export function signRequest(input: SignInput): SignedRequest {
+  const [current, previous] = input.secrets;
+  const unixTs = unixSeconds(input.timestamp);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'webhook-id': input.webhookId,
+    'webhook-timestamp': String(unixTs),
+  };
+
+  switch (input.profile) {
+    case 'standard': {
+      const body = JSON.stringify(input.body);
+      if (input.secrets.length > 0) {
+        headers['webhook-signature'] = input.secrets
+          .map((secret) => standardSignature(secret, input.webhookId, unixTs, body))
+          .join(' ');
+      }
+      return { body, headers };
+    }
+    case 'coreone': {
+      const body = JSON.stringify(input.body);
+      headers['X-Coreone-Webhook-Type'] = input.eventType;
+      if (current !== undefined) headers['X-Coreone-Webhook-Hash'] = hexHmac(current, body);
+      if (previous !== undefined) headers['X-Coreone-Webhook-Hash-Previous'] = hexHmac(previous, body);
+      return { body, headers };
+    }
+    case 'placeos': {
+      const timestamp = isoSeconds(input.timestamp);
+      const signed: Record<string, unknown> = { ...input.body, timestamp };
+      if (current !== undefined) signed.signature = hexHmac(current, timestamp);
+      else delete signed.signature;
+      if (previous !== undefined) signed.signature_previous = hexHmac(previous, timestamp);
+      else delete signed.signature_previous;
+      return { body: JSON.stringify(signed), headers };
+    }
+    case 'none':
+      return { body: JSON.stringify(input.body), headers };
+  }
+}

@@ -1,0 +1,362 @@
+import { execFileSync } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  blockedReason,
+  createOutboundHttp,
+  OutboundError,
+  USER_AGENT,
+} from '#shared/adapters/outboundHttp.ts';
+
+/** Starts a server on 127.0.0.1:0, counting the TCP connections it accepts. */
+async function listen(server: Server): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  server.on('connection', () => {
+    connections++;
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `127.0.0.1:${port}`, connections: () => connections };
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function expectOutboundError(promise: Promise<unknown>): Promise<OutboundError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(OutboundError);
+  return error as OutboundError;
+}
+
+const received: { method?: string; headers?: IncomingMessage['headers']; body?: string; socket?: Socket }[] =
+  [];
+
+const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => {
+    body += chunk.toString();
+  });
+  req.on('end', () => {
+    received.push({ method: req.method ?? '', headers: req.headers, body, socket: req.socket });
+    if (req.url === '/huge') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('y'.repeat(300_000));
+    } else if (req.url === '/big') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('x'.repeat(5000));
+    } else if (req.url === '/slow') {
+      setTimeout(() => res.end('late'), 1000).unref();
+    } else {
+      res.writeHead(201, { 'content-type': 'application/json', 'x-reply': 'yes' });
+      res.end(JSON.stringify({ ok: true }));
+    }
+  });
+};
+
+describe('outbound HTTP client', () => {
+  const server = createServer(handler);
+  let base = '';
+  let connections: () => number = () => 0;
+  const http = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
+
+  beforeAll(async () => {
+    const started = await listen(server);
+    base = `http://${started.url}`;
+    connections = started.connections;
+  });
+
+  afterAll(async () => {
+    await http.close();
+    await close(server);
+  });
+
+  it('delivers the request and returns status, headers, body and latency', async () => {
+    const response = await http.send({
+      url: `${base}/hook?x=1`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': 'd-1' },
+      body: '{"order_id":1}',
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    expect(response).toMatchObject({ status: 201, statusText: 'Created', body: '{"ok":true}' });
+    expect(response.headers['x-reply']).toBe('yes');
+    expect(response.latencyMs).toBeGreaterThanOrEqual(0);
+    const got = received.at(-1)!;
+    expect(got.method).toBe('POST');
+    expect(got.body).toBe('{"order_id":1}');
+    expect(got.headers?.['user-agent']).toBe(USER_AGENT);
+    expect(got.headers?.['webhook-id']).toBe('d-1');
+    expect(got.headers?.host).toBe(base.replace('http://', ''));
+  });
+
+  it("keeps the caller's user-agent", async () => {
+    await http.send({
+      url: base,
+      method: 'GET',
+      headers: { 'User-Agent': 'custom/1' },
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    expect(received.at(-1)?.headers?.['user-agent']).toBe('custom/1');
+  });
+
+  it('keeps only the first 1 KB of a response body', async () => {
+    const response = await http.send({
+      url: `${base}/big`,
+      method: 'GET',
+      headers: {},
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    expect(response.body).toBe('x'.repeat(1024));
+  });
+
+  it('reuses one kept-alive connection for consecutive requests', async () => {
+    const before = connections();
+    for (let i = 0; i < 3; i++) {
+      await http.send({
+        url: `${base}/big`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 2000,
+        insecureTls: false,
+      });
+    }
+    const sockets = new Set(received.slice(-3).map((r) => r.socket));
+    expect(sockets.size).toBe(1);
+    expect(connections() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('stops reading a very large body without failing the request (closing that connection)', async () => {
+    const response = await http.send({
+      url: `${base}/huge`,
+      method: 'GET',
+      headers: {},
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toBe('y'.repeat(1024));
+  });
+
+  it('times out a slow receiver with a clear message', async () => {
+    const error = await expectOutboundError(
+      http.send({
+        url: `${base}/slow`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 200,
+        insecureTls: false,
+      }),
+    );
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toMatch(/no response within 200 ms/);
+  });
+
+  it('reports a refused connection as a network error with its code', async () => {
+    const spare = createServer();
+    const { url } = await listen(spare);
+    await close(spare);
+    const error = await expectOutboundError(
+      http.send({
+        url: `http://${url}/`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 2000,
+        insecureTls: false,
+      }),
+    );
+    expect(error.kind).toBe('network');
+    expect(error.code).toBe('ECONNREFUSED');
+    expect(error.message).toMatch(/refused/i);
+  });
+
+  it('refuses loopback targets unless the deployment allows them', async () => {
+    const strict = createOutboundHttp();
+    const before = received.length;
+    const error = await expectOutboundError(
+      strict.send({
+        url: `${base}/hook`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 2000,
+        insecureTls: false,
+      }),
+    );
+    expect(error.kind).toBe('blocked');
+    expect(error.message).toMatch(/127\.0\.0\.1/);
+    expect(error.message).toMatch(/loopback/);
+    expect(error.message).toMatch(/ALLOW_PRIVATE_TARGETS/);
+    expect(received.length).toBe(before);
+  });
+
+  it('refuses schemes other than http and https', async () => {
+    const error = await expectOutboundError(
+      http.send({
+        url: 'file:///etc/passwd',
+        method: 'GET',
+        headers: {},
+        timeoutMs: 2000,
+        insecureTls: false,
+      }),
+    );
+    expect(error.kind).toBe('blocked');
+  });
+});
+
+describe('address guard', () => {
+  it.each([
+    ['127.0.0.1', 'loopback'],
+    ['::1', 'loopback'],
+    ['0.0.0.0', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['10.1.2.3', 'private'],
+    ['172.20.0.1', 'private'],
+    ['192.168.1.10', 'private'],
+    ['100.64.0.1', 'private'],
+    ['fd12::1', 'private'],
+    ['169.254.10.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['169.254.169.254', 'link-local'],
+    ['fd00:ec2::254', 'link-local'],
+  ])('refuses %s (%s) by default, allows it when its range is allowed', (address, range) => {
+    expect(blockedReason(address, 'example.test', [])).toMatch(
+      new RegExp(`${range}.*ALLOW_PRIVATE_TARGETS=${range}`),
+    );
+    expect(blockedReason(address, 'example.test', [range])).toBeUndefined();
+    expect(blockedReason(address, 'example.test', ['all'])).toBeUndefined();
+  });
+
+  it('names the metadata service and keeps it closed when only private ranges are allowed', () => {
+    expect(blockedReason('169.254.169.254', 'imds', ['private'])).toMatch(/metadata/);
+    expect(blockedReason('fd00:ec2::254', 'imds', ['private'])).toMatch(/metadata/);
+  });
+
+  it('lets public addresses through', () => {
+    for (const address of ['93.184.216.34', '172.32.0.1', '2606:4700::1111', '8.8.8.8']) {
+      expect(blockedReason(address, 'example.com', [])).toBeUndefined();
+    }
+  });
+});
+
+function makeCertificate(): { key: Buffer; cert: Buffer } | string {
+  let dir: string | undefined;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'latchkey-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+  } catch (error) {
+    return `openssl could not create a self-signed certificate: ${error instanceof Error ? error.message : String(error)}`;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tls = makeCertificate();
+const localhostIsIpv4 = (await lookup('localhost', { all: true })).every((a) => a.address === '127.0.0.1');
+if (typeof tls === 'string') console.warn(`Skipping the self-signed HTTPS case: ${tls}`);
+
+describe.skipIf(typeof tls === 'string')('outbound HTTPS with a self-signed certificate', () => {
+  const server = createHttpsServer(typeof tls === 'string' ? {} : tls, handler);
+  let base = '';
+  const http = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await http.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('rejects the certificate by default, naming the way out', async () => {
+    const error = await expectOutboundError(
+      http.send({
+        url: `${base}/hook`,
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        timeoutMs: 3000,
+        insecureTls: false,
+      }),
+    );
+    expect(error.kind).toBe('network');
+    expect(error.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+    expect(error.message).toMatch(/insecure_tls/);
+  });
+
+  it.skipIf(!localhostIsIpv4)(
+    'connects to the checked address but keeps the name for TLS and Host',
+    async () => {
+      const port = new URL(base).port;
+      await http.send({
+        url: `https://localhost:${port}/named`,
+        method: 'GET',
+        headers: {},
+        timeoutMs: 3000,
+        insecureTls: true,
+      });
+      const got = received.at(-1)!;
+      expect(got.headers?.host).toBe(`localhost:${port}`);
+      expect((got.socket as TLSSocket).servername).toBe('localhost');
+    },
+  );
+
+  it('accepts it when the hook asks for insecure TLS', async () => {
+    const response = await http.send({
+      url: `${base}/hook`,
+      method: 'POST',
+      headers: {},
+      body: '{}',
+      timeoutMs: 3000,
+      insecureTls: true,
+    });
+    expect(response.status).toBe(201);
+  });
+});
