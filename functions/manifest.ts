@@ -79,5 +79,26 @@ export const functions: readonly FunctionSpec[] = [
     ],
     access: { table: 'readwrite', secrets: 'readwrite' },
   },
+  {
+    id: 'Events',
+    description: 'Event ingest and fan-out to the delivery queue, delivery log, test deliveries, DLQ redrive',
+    entry: 'functions/events/handler.ts',
+    routes: [
+      r('POST /v1/events'),
+      r('GET /v1/events/{eventId}'),
+      r('GET /v1/hooks/{hookId}/deliveries'),
+      r('POST /v1/hooks/{hookId}/test'),
+      r('POST /v1/dlq/redrive'),
+    ],
+    timeoutSeconds: 29,
+    access: { table: 'readwrite', deliveryQueue: true, deadLetterQueue: true, secrets: 'read' },
+  },
+  {
+    id: 'Dispatcher',
+    description: 'Delivers queued (event, hook) messages with retries; dead-letters failures with the reason',
+    entry: 'functions/dispatcher/handler.ts',
+    consumesDeliveryQueue: true,
+    access: { table: 'readwrite', deliveryQueue: true, deadLetterQueue: true, secrets: 'read' },
+  },
   // <manifest:functions> later functions are added above this line
 ];

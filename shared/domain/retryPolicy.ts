@@ -9,7 +9,7 @@ import { ConfigError } from '../config.ts';
 
 export type AttemptOutcome =
   | { kind: 'status'; status: number /** Raw `Retry-After` header, if any. */; retryAfter?: string }
-  | { kind: 'timeout' }
+  | { kind: 'timeout'; afterMs?: number }
   | { kind: 'network'; code?: string; message: string };
 
 export type Decision =
@@ -58,7 +58,9 @@ export function describeOutcome(outcome: AttemptOutcome): string {
       return text === undefined ? `HTTP ${outcome.status}` : `HTTP ${outcome.status} ${text}`;
     }
     case 'timeout':
-      return 'timed out waiting for the receiver';
+      return outcome.afterMs === undefined
+        ? 'timed out waiting for the receiver'
+        : `no response within ${outcome.afterMs} ms (timeout)`;
     case 'network':
       return outcome.code === undefined
         ? `network error: ${outcome.message}`

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { functions } from '../../functions/manifest.ts';
+import { eventInputSchema, redriveSchema } from '../domain/eventInput.ts';
 import { hookInputSchema, hookPatchSchema } from '../domain/hookInput.ts';
 import { ovationEndpointSchema } from '../domain/ovationHook.ts';
 
@@ -11,14 +12,11 @@ const requestBodies = new Map<string, z.ZodType>([
   ['POST /v1/hooks', hookInputSchema],
   ['PUT /v1/hooks/{hookId}', hookInputSchema],
   ['PATCH /v1/hooks/{hookId}', hookPatchSchema],
+  ['POST /v1/events', eventInputSchema],
+  ['POST /v1/dlq/redrive', redriveSchema],
   ['POST /api/v3/project_templates/{projectTemplateId}/webhook_endpoints', ovationEndpointSchema],
   ['PUT /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}', ovationEndpointSchema],
 ]);
-
-/** Other modules (events, interlocks) add their request schemas here at load. */
-export function documentRequestBody(route: string, schema: z.ZodType): void {
-  requestBodies.set(route, schema);
-}
 
 const errorResponses = {
   '400': { description: 'Malformed JSON' },

@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { logger, tracer } from '#shared/observability/powertools.ts';
+import { publishMetrics } from '#shared/observability/publishMetrics.ts';
+import { services } from '#shared/services/services.ts';
+
+/**
+ * The delivery queue's consumer (SQS event source with ReportBatchItemFailures): each record is
+ * one (event, hook) delivery. Records that should be tried again later are reported as batch item
+ * failures; everything else is deleted, having been delivered or dead-lettered with its reason.
+ */
+async function dispatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  const { dispatcher } = services();
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  await Promise.all(
+    event.Records.map(async (record) => {
+      try {
+        if ((await dispatcher.process(record)) === 'retry-later') {
+          batchItemFailures.push({ itemIdentifier: record.messageId });
+        }
+      } catch (err) {
+        // Infrastructure trouble (DynamoDB, SQS, Secrets Manager): leave the record for a retry.
+        logger.error('Could not process delivery record', {
+          messageId: record.messageId,
+          error: err as Error,
+        });
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+      }
+    }),
+  );
+  return { batchItemFailures };
+}
+
+export const handler = middy<SQSEvent, SQSBatchResponse>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(publishMetrics())
+  .handler(dispatch);

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
+import { EventStore } from '#shared/adapters/eventStore.ts';
+import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
+import {
+  type Attempt,
+  attemptView,
+  type DeliveryMessage,
+  deadLetterSchema,
+  deliveryIdFor,
+  deliveryMessageSchema,
+} from '#shared/domain/delivery.ts';
+import { type EventInput, eventInputSchema, redriveSchema } from '#shared/domain/eventInput.ts';
+import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
+import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shared/http/errors.ts';
+import { hasRole } from '#shared/http/principal.ts';
+import { parseWith } from '#shared/http/validation.ts';
+import { logger } from '#shared/observability/powertools.ts';
+import { unknownEvents } from '#shared/services/hookService.ts';
+import { services } from '#shared/services/services.ts';
+
+/** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries and DLQ redrive. */
+const pageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(2048).optional(),
+});
+
+const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+function mayPublish(req: ApiRequest): void {
+  if (!hasRole(req.principal, 'staff', 'webhook_admin')) {
+    throw new Forbidden('Publishing events needs admin, staff or webhook_admin');
+  }
+}
+
+async function publish(req: ApiRequest): Promise<ApiResult> {
+  mayPublish(req);
+  const input = parseWith(eventInputSchema, req.body);
+  const tenant = req.principal.tenant;
+  const { events } = services();
+  const keyHeader = req.headers['idempotency-key'];
+  let key: string | undefined;
+  if (keyHeader !== undefined) {
+    const parsed = idempotencyKey.safeParse(keyHeader);
+    if (!parsed.success)
+      throw new ValidationError([{ field: 'Idempotency-Key', message: parsed.error.issues[0]!.message }]);
+    key = parsed.data;
+    const claim = await events.claim(tenant, key, EventStore.fingerprint(input));
+    if (claim.state === 'completed') {
+      return { ...claim.response, headers: { 'idempotent-replayed': 'true' } };
+    }
+    if (claim.state === 'in-progress')
+      throw new Conflict('A request with this Idempotency-Key is still being processed');
+    if (claim.state === 'mismatch') {
+      throw new HttpError(422, 'This Idempotency-Key was already used with a different request body', {
+        errors: [{ field: 'Idempotency-Key', message: 'reused with a different request body' }],
+      });
+    }
+  }
+  try {
+    const result = await fanOut(tenant, input);
+    if (key) await events.complete(tenant, key, result);
+    return result;
+  } catch (err) {
+    if (key) await events.release(tenant, key).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: number; body: unknown }> {
+  const { hookService, hooks, events, queue } = services();
+  const catalogErrors = unknownEvents([input.type], await hookService.eventCatalog(tenant));
+  if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
+
+  const eventId = `evt_${randomBytes(10).toString('hex')}`;
+  const receivedAt = new Date().toISOString();
+  const matching = await hooks.findMatching(tenant, input.type, input.scope);
+  const messages: DeliveryMessage[] = matching.map((hook) => ({
+    v: 1,
+    deliveryId: deliveryIdFor(eventId, hook.id),
+    tenant,
+    eventId,
+    hookId: hook.id,
+    type: input.type,
+    ...(input.scope ? { scope: input.scope } : {}),
+    data: input.data,
+    occurredAt: receivedAt,
+    priorAttempts: 0,
+  }));
+  await events.save(tenant, {
+    id: eventId,
+    type: input.type,
+    ...(input.scope ? { scope: input.scope } : {}),
+    receivedAt,
+    hookIds: matching.map((h) => h.id),
+    deliveryIds: messages.map((m) => m.deliveryId),
+  });
+  try {
+    await queue.enqueue(messages);
+  } catch (err) {
+    if (err instanceof EnqueueError) {
+      logger.error('Enqueueing failed', { eventId, failed: err.failed.length, sent: err.sent });
+      throw new HttpError(
+        503,
+        `Only ${err.sent} of ${messages.length} deliveries could be enqueued; send the event again`,
+        {
+          eventId,
+        },
+      );
+    }
+    throw err;
+  }
+  logger.info('Event accepted', { eventId, type: input.type, deliveries: messages.length });
+  return {
+    statusCode: 202,
+    body: {
+      event_id: eventId,
+      type: input.type,
+      scope: input.scope ?? null,
+      deliveries: messages.length,
+      hook_ids: matching.map((h) => h.id),
+    },
+  };
+}
+
+/** Attempts grouped by delivery, with each delivery's latest state. */
+function deliveriesView(attempts: Attempt[]) {
+  const byDelivery = new Map<string, Attempt[]>();
+  for (const a of [...attempts].sort((x, y) => x.at.localeCompare(y.at))) {
+    const list = byDelivery.get(a.deliveryId) ?? [];
+    list.push(a);
+    byDelivery.set(a.deliveryId, list);
+  }
+  return [...byDelivery.entries()].map(([deliveryId, list]) => {
+    const last = list[list.length - 1]!;
+    return {
+      delivery_id: deliveryId,
+      hook_id: last.hookId,
+      state: last.result,
+      attempts: list.map(attemptView),
+    };
+  });
+}
+
+async function getEvent(req: ApiRequest): Promise<ApiResult> {
+  services().hookService.requireHookAccess(req.principal);
+  const { events, deliveryLog } = services();
+  const event = await events.get(req.principal.tenant, req.path.eventId ?? '');
+  if (!event) throw new NotFound('Event');
+  const attempts = await deliveryLog.ofEvent(req.principal.tenant, event.id);
+  const seen = new Set(attempts.map((a) => a.deliveryId));
+  const pending = event.deliveryIds
+    .map((id, i) => ({ delivery_id: id, hook_id: event.hookIds[i], state: 'pending', attempts: [] }))
+    .filter((d) => !seen.has(d.delivery_id));
+  return {
+    statusCode: 200,
+    body: {
+      event_id: event.id,
+      type: event.type,
+      scope: event.scope ?? null,
+      received_at: event.receivedAt,
+      hook_ids: event.hookIds,
+      deliveries: [...deliveriesView(attempts), ...pending],
+    },
+  };
+}
+
+async function hookDeliveries(req: ApiRequest): Promise<ApiResult> {
+  const query = parseWith(pageQuery, req.query);
+  const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
+  try {
+    const page = await services().deliveryLog.ofHook(
+      req.principal.tenant,
+      hook.id,
+      query.limit,
+      query.cursor,
+    );
+    return {
+      statusCode: 200,
+      body: { attempts: page.attempts.map(attemptView), next_cursor: page.nextCursor ?? null },
+    };
+  } catch (err) {
+    if (err instanceof InvalidCursor) throw new ValidationError([{ field: 'cursor', message: err.message }]);
+    throw err;
+  }
+}
+
+async function testHook(req: ApiRequest): Promise<ApiResult> {
+  const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
+  const attempt = await services().delivery.test(hook, req.principal.sub);
+  logger.info('Test delivery', { hookId: hook.id, result: attempt.result, status: attempt.status });
+  return { statusCode: 200, body: attemptView(attempt) };
+}
+
+/**
+ * Re-enqueues this tenant's dead-lettered deliveries (optionally one hook's). The DLQ is shared by
+ * tenants: other messages are looked at, left in place and made visible again at the end.
+ */
+async function redrive(req: ApiRequest): Promise<ApiResult> {
+  if (!req.principal.roles.has('admin')) throw new Forbidden('Re-driving the dead-letter queue needs admin');
+  const input = parseWith(redriveSchema, req.body);
+  const { queue } = services();
+  const tenant = req.principal.tenant;
+  const skipped: string[] = [];
+  let redriven = 0;
+  let unreadable = 0;
+  let examined = 0;
+  while (redriven < input.max && examined < input.max * 5) {
+    const batch = await queue.receiveDeadLetters(10, 30);
+    if (batch.length === 0) break;
+    for (const m of batch) {
+      examined++;
+      const letter = deadLetterSchema.safeParse(safeJson(m.Body));
+      const originalText = letter.success ? letter.data.original : (m.Body ?? '');
+      const original = deliveryMessageSchema.safeParse(safeJson(originalText));
+      const mine = original.success && original.data.tenant === tenant;
+      const wanted =
+        mine && (!input.hook_id || original.data.hookId === input.hook_id) && redriven < input.max;
+      if (!original.success) unreadable++;
+      if (!wanted || !original.success) {
+        skipped.push(m.ReceiptHandle!);
+        continue;
+      }
+      const attempts = letter.success ? letter.data.attempts : original.data.priorAttempts;
+      await queue.enqueue([{ ...original.data, priorAttempts: attempts }]);
+      await queue.deleteDeadLetter(m.ReceiptHandle!);
+      redriven++;
+    }
+  }
+  await Promise.all(skipped.map((h) => queue.releaseDeadLetter(h).catch(() => undefined)));
+  logger.info('DLQ redrive', { redriven, examined });
+  return { statusCode: 200, body: { redriven, examined, unreadable_left: unreadable } };
+}
+
+function safeJson(text: string | undefined): unknown {
+  try {
+    return JSON.parse(text ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = apiHandler({
+  'POST /v1/events': publish,
+  'GET /v1/events/{eventId}': getEvent,
+  'GET /v1/hooks/{hookId}/deliveries': hookDeliveries,
+  'POST /v1/hooks/{hookId}/test': testHook,
+  'POST /v1/dlq/redrive': redrive,
+});

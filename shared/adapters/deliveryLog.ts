@@ -1,0 +1,85 @@
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Attempt } from '../domain/delivery.ts';
+import type { DocumentClient } from './awsClients.ts';
+import { decodeCursor, encodeCursor, InvalidCursor } from './tableKeys.ts';
+
+/** Attempts are kept this long, then DynamoDB's TTL removes them. */
+export const ATTEMPT_RETENTION_DAYS = 30;
+
+const hookPartition = (tenant: string, hookId: string) => `T#${tenant}#DLV#HOOK#${hookId}`;
+const eventPartition = (tenant: string, eventId: string) => `T#${tenant}#DLV#EVENT#${eventId}`;
+
+/**
+ * Every delivery attempt: by hook (`T#<t>#DLV#HOOK#<hook>`, newest first) and by event (gsi1,
+ * `T#<t>#DLV#EVENT#<event>`), with a TTL.
+ */
+export class DeliveryLog {
+  constructor(
+    private readonly db: DocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async record(tenant: string, attempt: Attempt): Promise<void> {
+    const sk = `${attempt.at}#${attempt.deliveryId}#${String(attempt.attempt).padStart(3, '0')}`;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: hookPartition(tenant, attempt.hookId),
+          sk,
+          gsi1pk: eventPartition(tenant, attempt.eventId),
+          gsi1sk: sk,
+          entity: 'attempt',
+          attempt,
+          expiresAt: Math.floor(Date.parse(attempt.at) / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
+        },
+      }),
+    );
+  }
+
+  async ofHook(
+    tenant: string,
+    hookId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<{ attempts: Attempt[]; nextCursor?: string }> {
+    const pk = hookPartition(tenant, hookId);
+    const start = decodeCursor(cursor);
+    if (start && start.pk !== pk) throw new InvalidCursor();
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': pk },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: start,
+      }),
+    );
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return {
+      attempts: (out.Items ?? []).map((i) => i.attempt as Attempt),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
+  }
+
+  /** All attempts of an event, oldest first. */
+  async ofEvent(tenant: string, eventId: string): Promise<Attempt[]> {
+    const attempts: Attempt[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': eventPartition(tenant, eventId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) attempts.push(item.attempt as Attempt);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return attempts;
+  }
+}

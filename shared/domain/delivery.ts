@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * One SQS message = one delivery of one event to one hook. The `deliveryId` is the `webhook-id`
+ * every attempt carries, so receivers can deduplicate (delivery is at least once).
+ */
+export const deliveryMessageSchema = z.object({
+  v: z.literal(1),
+  deliveryId: z.string().min(1),
+  tenant: z.string().min(1),
+  eventId: z.string().min(1),
+  hookId: z.string().min(1),
+  type: z.string().min(1),
+  scope: z.string().optional(),
+  data: z.record(z.string(), z.unknown()),
+  occurredAt: z.string(),
+  /** Attempts made before this message was (re)enqueued, e.g. before a DLQ redrive. */
+  priorAttempts: z.number().int().min(0).default(0),
+});
+export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;
+
+/** What the dispatcher puts on the DLQ: the original message and why it ended there. */
+export const deadLetterSchema = z.object({
+  deadLetter: z.literal(1),
+  reason: z.string(),
+  failedAt: z.string(),
+  attempts: z.number().int().min(0),
+  hookId: z.string().optional(),
+  /** The message as it was received (a string, so an unparseable one survives intact). */
+  original: z.string(),
+});
+export type DeadLetter = z.output<typeof deadLetterSchema>;
+
+export function deliveryIdFor(eventId: string, hookId: string): string {
+  return `msg_${eventId.replace(/^evt_/, '')}_${hookId.replace(/^hk_/, '')}`;
+}
+
+export type AttemptResult = 'succeeded' | 'retrying' | 'failed';
+
+/** One recorded attempt (kept with a TTL). */
+export interface Attempt {
+  deliveryId: string;
+  eventId: string;
+  hookId: string;
+  type: string;
+  attempt: number;
+  result: AttemptResult;
+  /** The HTTP status, when the receiver answered. */
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  /** First 1 KB of the response body. */
+  response?: string;
+  /** When the next attempt is due (result `retrying`). */
+  nextAttemptAt?: string;
+  /** Sent by `POST /v1/hooks/{id}/test`, not by an event. */
+  test?: boolean;
+  at: string;
+}
+
+export function attemptView(a: Attempt): Record<string, unknown> {
+  return {
+    delivery_id: a.deliveryId,
+    event_id: a.eventId,
+    hook_id: a.hookId,
+    type: a.type,
+    attempt: a.attempt,
+    result: a.result,
+    status: a.status ?? null,
+    latency_ms: a.latencyMs,
+    error: a.error ?? null,
+    response: a.response ?? null,
+    next_attempt_at: a.nextAttemptAt ?? null,
+    test: a.test ?? false,
+    at: a.at,
+  };
+}

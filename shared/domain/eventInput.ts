@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { eventTypeName } from './eventTypes.ts';
+
+/** `POST /v1/events`: an event of the tenant, optionally scoped (service, project template, ...). */
+export const eventInputSchema = z.strictObject({
+  type: eventTypeName,
+  scope: z.string().min(1).max(200).optional(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type EventInput = z.output<typeof eventInputSchema>;
+
+/** `POST /v1/dlq/redrive`: re-enqueue dead-lettered deliveries, optionally of one hook. */
+export const redriveSchema = z.strictObject({
+  hook_id: z.string().min(1).optional(),
+  max: z.number().int().min(1).max(1000).default(100),
+});

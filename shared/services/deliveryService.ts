@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import type { DeliveryLog } from '../adapters/deliveryLog.ts';
+import { OutboundError, type OutboundHttp } from '../adapters/outboundHttp.ts';
+import type { SecretStore } from '../adapters/secretStore.ts';
+import type { Attempt, DeliveryMessage } from '../domain/delivery.ts';
+import type { Hook, HookCredentials } from '../domain/hook.ts';
+import { buildPayload } from '../domain/payload.ts';
+import { type AttemptOutcome, type Decision, decide, describeOutcome } from '../domain/retryPolicy.ts';
+import { signRequest } from '../domain/signature.ts';
+
+/** Per-request timeout for deliveries unless the hook sets `timeout_ms`. */
+export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
+
+export interface DeliveryServiceDeps {
+  http: OutboundHttp;
+  secrets: SecretStore;
+  log: DeliveryLog;
+  schedule: number[];
+  timeoutMs?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface AttemptReport {
+  attempt: Attempt;
+  decision: Decision;
+}
+
+/** Header names compared case-insensitively: later sources win. */
+function mergeHeaders(...sources: Record<string, string>[]): Record<string, string> {
+  const out = new Map<string, [string, string]>();
+  for (const source of sources)
+    for (const [k, v] of Object.entries(source)) out.set(k.toLowerCase(), [k.toLowerCase(), v]);
+  return Object.fromEntries(out.values());
+}
+
+function authHeaders(hook: Hook, credentials: HookCredentials): Record<string, string> {
+  if (hook.auth.type === 'headers') return credentials.authHeaders ?? {};
+  if (hook.auth.type === 'basic' && credentials.password !== undefined) {
+    const token = Buffer.from(`${hook.auth.username}:${credentials.password}`).toString('base64');
+    return { authorization: `Basic ${token}` };
+  }
+  return {};
+}
+
+/**
+ * Makes one delivery attempt: the payload (resource-system rules), the signature (the hook's
+ * profile, both secrets during a rotation overlap), the hook's method and headers, basic auth or
+ * authentication headers, one timeout; records the attempt and says what should follow.
+ */
+export class DeliveryService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: DeliveryServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  signingSecrets(hook: Hook, credentials: HookCredentials): string[] {
+    if (hook.signing.profile === 'none' || !credentials.signingSecret) return [];
+    const secrets = [credentials.signingSecret];
+    const until = hook.signing.previousSecretExpiresAt;
+    if (credentials.previousSigningSecret && until && Date.parse(until) > this.now().getTime()) {
+      secrets.push(credentials.previousSigningSecret);
+    }
+    return secrets;
+  }
+
+  async attempt(
+    hook: Hook,
+    message: DeliveryMessage,
+    attemptNumber: number,
+    options: { scheduleIndex?: number; test?: boolean } = {},
+  ): Promise<AttemptReport> {
+    const credentials = hook.secretRef ? await this.deps.secrets.load(hook.secretRef, hook.updatedAt) : {};
+    const startedAt = this.now();
+    const signed = signRequest({
+      profile: hook.signing.profile,
+      eventType: message.type,
+      webhookId: message.deliveryId,
+      timestamp: startedAt,
+      body: buildPayload({ type: message.type, data: message.data, hookData: hook.data }),
+      secrets: this.signingSecrets(hook, credentials),
+    });
+    const headers = mergeHeaders(hook.headers, authHeaders(hook, credentials), signed.headers);
+    const hasBody = hook.method !== 'GET';
+    if (!hasBody) delete headers['content-type'];
+
+    let outcome: AttemptOutcome | undefined;
+    let blocked: string | undefined;
+    let status: number | undefined;
+    let response: string | undefined;
+    let latencyMs = 0;
+    const started = performance.now();
+    const timeoutMs = hook.timeoutMs ?? this.deps.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+    try {
+      const res = await this.deps.http.send({
+        url: hook.url,
+        method: hook.method,
+        headers,
+        ...(hasBody ? { body: signed.body } : {}),
+        timeoutMs,
+        insecureTls: hook.insecureTls,
+      });
+      latencyMs = res.latencyMs;
+      status = res.status;
+      response = res.body;
+      outcome = {
+        kind: 'status',
+        status: res.status,
+        ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}),
+      };
+    } catch (err) {
+      latencyMs = Math.round(performance.now() - started);
+      if (!(err instanceof OutboundError)) throw err;
+      if (err.kind === 'blocked') blocked = err.message;
+      else if (err.kind === 'timeout') outcome = { kind: 'timeout', afterMs: timeoutMs };
+      else outcome = { kind: 'network', ...(err.code ? { code: err.code } : {}), message: err.message };
+    }
+
+    let decision: Decision;
+    if (blocked !== undefined) decision = { action: 'dead-letter', reason: `${blocked}: not retried` };
+    else if (options.test) {
+      decision = decide(outcome!, 1, [], this.deps.random);
+      if (decision.action === 'dead-letter')
+        decision = { action: 'dead-letter', reason: describeOutcome(outcome!) };
+    } else
+      decision = decide(
+        outcome!,
+        options.scheduleIndex ?? attemptNumber,
+        this.deps.schedule,
+        this.deps.random,
+        this.now(),
+      );
+
+    const attempt: Attempt = {
+      deliveryId: message.deliveryId,
+      eventId: message.eventId,
+      hookId: hook.id,
+      type: message.type,
+      attempt: attemptNumber,
+      result:
+        decision.action === 'success' ? 'succeeded' : decision.action === 'retry' ? 'retrying' : 'failed',
+      ...(status !== undefined ? { status } : {}),
+      latencyMs,
+      ...(decision.action !== 'success' ? { error: decision.reason } : {}),
+      ...(response ? { response } : {}),
+      ...(decision.action === 'retry'
+        ? { nextAttemptAt: new Date(this.now().getTime() + decision.delaySeconds * 1000).toISOString() }
+        : {}),
+      ...(options.test ? { test: true } : {}),
+      at: startedAt.toISOString(),
+    };
+    await this.deps.log.record(hook.tenant, attempt);
+    return { attempt, decision };
+  }
+
+  /** `POST /v1/hooks/{id}/test`: a synchronous `test.ping` to this hook, never retried. */
+  async test(hook: Hook, by: string): Promise<Attempt> {
+    const now = this.now().toISOString();
+    const eventId = `evt_test_${randomBytes(6).toString('hex')}`;
+    const message: DeliveryMessage = {
+      v: 1,
+      deliveryId: `msg_test_${randomBytes(10).toString('hex')}`,
+      tenant: hook.tenant,
+      eventId,
+      hookId: hook.id,
+      type: 'test.ping',
+      data: { event_id: eventId, test: true, hook_id: hook.id, sent_by: by, sent_at: now },
+      occurredAt: now,
+      priorAttempts: 0,
+    };
+    return (await this.attempt(hook, message, 1, { test: true })).attempt;
+  }
+}

@@ -1,0 +1,90 @@
+import type { SQSRecord } from 'aws-lambda';
+import type { DeliveryQueue } from '../adapters/deliveryQueue.ts';
+import type { HookStore } from '../adapters/hookStore.ts';
+import { type DeliveryMessage, deliveryMessageSchema } from '../domain/delivery.ts';
+import { logger, metrics } from '../observability/powertools.ts';
+import type { DeliveryService } from './deliveryService.ts';
+
+/** What became of one SQS record: done (delete it) or left on the queue for a later attempt. */
+export type RecordOutcome = 'done' | 'retry-later';
+
+/**
+ * The dispatcher's work for one SQS record. Nothing is dropped: an unreadable message, a deleted
+ * or disabled hook, a permanent failure and exhausted retries all go to the DLQ with the reason;
+ * a retryable failure stays on the queue with its visibility pushed to the next attempt time.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly hooks: HookStore,
+    private readonly queue: DeliveryQueue,
+    private readonly delivery: DeliveryService,
+  ) {}
+
+  async process(record: SQSRecord): Promise<RecordOutcome> {
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
+    let message: DeliveryMessage;
+    try {
+      message = deliveryMessageSchema.parse(JSON.parse(record.body));
+    } catch (err) {
+      const reason = `unreadable delivery message: ${(err as Error).message.slice(0, 300)}`;
+      logger.error('Dead-lettering an unreadable message', { messageId: record.messageId, reason });
+      await this.deadLetter(record.body, reason, 0);
+      return 'done';
+    }
+    const attemptNumber = message.priorAttempts + receiveCount;
+    logger.appendKeys({ eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId });
+    try {
+      const hook = await this.hooks.get(message.tenant, message.hookId);
+      if (!hook || !hook.enabled) {
+        const reason = hook ? `hook ${hook.id} is disabled` : `hook ${message.hookId} no longer exists`;
+        logger.warn('Dead-lettering a delivery whose hook cannot take it', { reason });
+        await this.deadLetter(record.body, reason, message.priorAttempts, message.hookId);
+        return 'done';
+      }
+      const { attempt, decision } = await this.delivery.attempt(hook, message, attemptNumber, {
+        scheduleIndex: receiveCount,
+      });
+      metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
+      if (decision.action === 'success') {
+        metrics.addMetric('DeliverySucceeded', 'Count', 1);
+        logger.info('Delivered', {
+          attempt: attemptNumber,
+          status: attempt.status,
+          latencyMs: attempt.latencyMs,
+        });
+        return 'done';
+      }
+      if (decision.action === 'retry') {
+        metrics.addMetric('DeliveryRetried', 'Count', 1);
+        logger.warn('Delivery attempt failed; will retry', {
+          attempt: attemptNumber,
+          reason: decision.reason,
+        });
+        await this.queue.postpone(record.receiptHandle, decision.delaySeconds);
+        return 'retry-later';
+      }
+      metrics.addMetric('DeliveryFailed', 'Count', 1);
+      logger.error('Delivery failed; dead-lettered', { attempt: attemptNumber, reason: decision.reason });
+      await this.deadLetter(record.body, decision.reason, attemptNumber, message.hookId);
+      return 'done';
+    } finally {
+      logger.removeKeys(['eventId', 'hookId', 'deliveryId']);
+    }
+  }
+
+  private async deadLetter(
+    original: string,
+    reason: string,
+    attempts: number,
+    hookId?: string,
+  ): Promise<void> {
+    await this.queue.deadLetter({
+      deadLetter: 1,
+      reason,
+      failedAt: new Date().toISOString(),
+      attempts,
+      ...(hookId ? { hookId } : {}),
+      original,
+    });
+  }
+}
