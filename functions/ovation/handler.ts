@@ -32,6 +32,7 @@ const ovationField: Record<string, string> = {
 function ovationMessages(errors: FieldError[]): string[] {
   return errors.map(({ field, message }) => {
     if (message.startsWith('Event not found')) return 'Event not found';
+    if (field === 'projectTemplateId') return message;
     const path = field.replace(/^webhookEndpoint\./, '');
     const name = ovationField[path] ?? ovationField[path.split('.')[0] ?? ''] ?? path;
     return message.startsWith(`${name} `) ? message : `${name} ${message}`;
