@@ -71,6 +71,60 @@ describe('the Latchkey stack', () => {
     }
   });
 
+  it('has exactly the manifest routes, the authorizer on all but the public ones', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => (r.Properties as { RouteKey: string }).RouteKey,
+    );
+    const declared = functions.flatMap((f) => (f.routes ?? []).map((r) => r.route));
+    expect(routes.sort()).toEqual([...declared].sort());
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'POST /v1/hooks',
+        'POST /v1/events',
+        'GET /v1/openapi.json',
+        'POST /v1/dlq/redrive',
+      ]),
+    );
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+  });
+
+  it('feeds the dispatcher from the delivery queue with batch item failures', () => {
+    const dispatcher = functions.find((f) => f.consumesDeliveryQueue);
+    expect(dispatcher?.id).toBe('Dispatcher');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: resources.dispatcher.batchSize,
+      MaximumBatchingWindowInSeconds: resources.dispatcher.maxBatchingWindowSeconds,
+      EventSourceArn: Match.anyValue(),
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Delivers queued'),
+      Timeout: resources.dispatcher.timeoutSeconds,
+    });
+  });
+
+  it('grants least privilege: only the functions that need them touch secrets and queues', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const actionsOf = (fnId: string): string[] => {
+      const found = Object.entries(policies).filter(([id]) => id.startsWith(fnId));
+      return found.flatMap(([, p]) =>
+        (
+          p.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }
+        ).PolicyDocument.Statement.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action])),
+      );
+    };
+    expect(actionsOf('Hooks')).toEqual(
+      expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret']),
+    );
+    expect(actionsOf('Hooks')).not.toContain('sqs:SendMessage');
+    expect(actionsOf('Events')).toEqual(
+      expect.arrayContaining(['sqs:SendMessage', 'secretsmanager:GetSecretValue']),
+    );
+    expect(actionsOf('Dispatcher')).not.toContain('secretsmanager:CreateSecret');
+    expect(actionsOf('Health').filter((a) => /dynamodb|sqs|secretsmanager/.test(a))).toEqual([]);
+  });
+
   it('creates a Cognito user pool with one group per role', () => {
     for (const role of ['admin', 'staff', 'user', 'webhook_admin', 'webhook_user']) {
       template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role });
