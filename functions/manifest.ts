@@ -100,5 +100,26 @@ export const functions: readonly FunctionSpec[] = [
     consumesDeliveryQueue: true,
     access: { table: 'readwrite', deliveryQueue: true, deadLetterQueue: true, secrets: 'read' },
   },
+  {
+    id: 'Services',
+    description: 'Services (instruments) and their tags; has_interlock turns interlock controls on',
+    entry: 'functions/services/handler.ts',
+    routes: [r('GET /v1/services'), r('GET /v1/services/{serviceId}'), r('PUT /v1/services/{serviceId}')],
+    access: { table: 'readwrite' },
+  },
+  {
+    id: 'Interlock',
+    description: 'Synchronous interlock lock / unlock / status through the targets, booking-aware, audited',
+    entry: 'functions/interlocks/handler.ts',
+    routes: [
+      r('GET /v1/interlocks/{serviceId}'),
+      r('POST /v1/interlocks/{serviceId}/lock'),
+      r('POST /v1/interlocks/{serviceId}/unlock'),
+      r('GET /v1/interlocks/{serviceId}/status'),
+      r('GET /v1/interlocks/{serviceId}/audit'),
+    ],
+    timeoutSeconds: 29,
+    access: { table: 'readwrite', secrets: 'read' },
+  },
   // <manifest:functions> later functions are added above this line
 ];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { bookingFromEvent } from '#shared/adapters/bookingStore.ts';
 import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
 import { EventStore } from '#shared/adapters/eventStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
@@ -73,7 +74,7 @@ async function publish(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: number; body: unknown }> {
-  const { hookService, hooks, events, queue } = services();
+  const { hookService, hooks, events, queue, bookings } = services();
   const catalogErrors = unknownEvents([input.type], await hookService.eventCatalog(tenant));
   if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
 
@@ -100,6 +101,17 @@ async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: 
     hookIds: matching.map((h) => h.id),
     deliveryIds: messages.map((m) => m.deliveryId),
   });
+  // Booking events are kept as bookings for interlock authorisation (SPEC §4, §6).
+  let booking: string | undefined;
+  if (input.type.startsWith('event.')) {
+    const change = bookingFromEvent(input.type, input.data, input.scope);
+    if (change) await bookings.apply(tenant, change);
+    booking = change
+      ? change.op === 'put'
+        ? 'stored'
+        : 'deleted'
+      : 'not stored: a booking needs data.event_id, data.service_id (or scope), data.user_id, data.start and data.end (ISO 8601)';
+  }
   try {
     await queue.enqueue(messages);
   } catch (err) {
@@ -124,6 +136,7 @@ async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: 
       scope: input.scope ?? null,
       deliveries: messages.length,
       hook_ids: matching.map((h) => h.id),
+      ...(booking ? { booking } : {}),
     },
   };
 }

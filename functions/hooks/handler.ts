@@ -1,14 +1,20 @@
 import { z } from 'zod';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
-import { builtInEventTypes, eventTypeName, isBuiltInEventType } from '#shared/domain/eventTypes.ts';
+import {
+  builtInEventTypes,
+  eventPattern,
+  eventTypeName,
+  isBuiltInEventType,
+} from '#shared/domain/eventTypes.ts';
 import { mayEditEventTypes } from '#shared/domain/hookAccess.ts';
-import { hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
+import { type HookInput, hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
 import { hookView } from '#shared/domain/hookView.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { openApiDocument } from '#shared/http/openApi.ts';
-import { parseWith } from '#shared/http/validation.ts';
+import { fieldErrors, parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import { unknownEvents } from '#shared/services/hookService.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Hook management (SPEC §3): hooks, grants for webhook users, the event-type catalog, the OpenAPI document. */
@@ -39,8 +45,28 @@ async function listHooks(req: ApiRequest): Promise<ApiResult> {
   }
 }
 
+/**
+ * Parses a hook body. When the shape is wrong, the events are still checked against the catalog,
+ * so one 422 lists every bad field, "Event not found" included.
+ */
+async function parseHook(
+  schema: typeof hookInputSchema | typeof hookPatchSchema,
+  req: ApiRequest,
+): Promise<HookInput> {
+  const result = schema.safeParse(req.body ?? {});
+  if (result.success) return result.data;
+  const errors = fieldErrors(result.error);
+  const events = (req.body as { events?: unknown } | undefined)?.events;
+  if (Array.isArray(events)) {
+    const catalog = await services().hookService.eventCatalog(req.principal.tenant);
+    const checked = events.map((e) => (typeof e === 'string' && eventPattern.safeParse(e).success ? e : '*'));
+    errors.push(...unknownEvents(checked, catalog));
+  }
+  throw new ValidationError(errors);
+}
+
 async function createHook(req: ApiRequest): Promise<ApiResult> {
-  const input = parseWith(hookInputSchema, req.body);
+  const input = await parseHook(hookInputSchema, req);
   const { hook, warnings } = await services().hookService.create(req.principal, input);
   logger.info('Hook created', { hookId: hook.id, events: hook.events });
   return { statusCode: 201, body: hookView(hook, warnings), headers: { location: `/v1/hooks/${hook.id}` } };
@@ -53,7 +79,7 @@ async function getHook(req: ApiRequest): Promise<ApiResult> {
 
 function updateHook(mode: 'replace' | 'patch') {
   return async (req: ApiRequest): Promise<ApiResult> => {
-    const input = parseWith(mode === 'replace' ? hookInputSchema : hookPatchSchema, req.body);
+    const input = await parseHook(mode === 'replace' ? hookInputSchema : hookPatchSchema, req);
     const { hook, warnings } = await services().hookService.update(req.principal, hookId(req), input, mode);
     logger.info('Hook updated', { hookId: hook.id, mode });
     return { statusCode: 200, body: hookView(hook, warnings) };

@@ -35,7 +35,7 @@ export class Dispatcher {
     logger.appendKeys({ eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId });
     try {
       const hook = await this.hooks.get(message.tenant, message.hookId);
-      if (!hook || !hook.enabled) {
+      if (!hook?.enabled) {
         const reason = hook ? `hook ${hook.id} is disabled` : `hook ${message.hookId} no longer exists`;
         logger.warn('Dead-lettering a delivery whose hook cannot take it', { reason });
         await this.deadLetter(record.body, reason, message.priorAttempts, message.hookId);

@@ -1,4 +1,5 @@
 import { dynamoDb, secretsManager, sqs } from '../adapters/awsClients.ts';
+import { BookingStore } from '../adapters/bookingStore.ts';
 import { CatalogStore } from '../adapters/catalogStore.ts';
 import { DeliveryLog } from '../adapters/deliveryLog.ts';
 import { DeliveryQueue } from '../adapters/deliveryQueue.ts';
@@ -21,6 +22,7 @@ function build() {
   const grants = new GrantStore(dynamoDb, table);
   const deliveryLog = new DeliveryLog(dynamoDb, table);
   const events = new EventStore(dynamoDb, table);
+  const bookings = new BookingStore(dynamoDb, table);
   const http = createOutboundHttp({ allowedPrivateRanges: config.allowedPrivateRanges });
   const timeout = Number(optionalEnv('DELIVERY_TIMEOUT_MS', '0'));
   const delivery = new DeliveryService({
@@ -42,6 +44,7 @@ function build() {
     grants,
     deliveryLog,
     events,
+    bookings,
     http,
     delivery,
     hookService: new HookService({ hooks, secrets, catalog, grants }),

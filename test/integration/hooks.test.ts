@@ -202,7 +202,13 @@ describe('hook management API', () => {
       });
       expect(res.status).toBe(422);
       const fields = (res.body as Json).errors.map((e: Json) => e.field).sort();
-      expect(fields).toEqual(expect.arrayContaining(['(body)', 'events.2', 'method', 'name', 'url']));
+      expect(fields).toEqual(
+        expect.arrayContaining(['(body)', 'events.1', 'events.2', 'method', 'name', 'url']),
+      );
+      expect((res.body as Json).errors).toContainEqual({
+        field: 'events.1',
+        message: 'Event not found: lims.sample_received',
+      });
       const catalog = await call(app, 'POST', '/v1/hooks', {
         token,
         body: { ...minimalHook, events: ['order.created', 'lims.sample_received', 'nothing.*'] },

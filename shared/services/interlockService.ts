@@ -1,0 +1,304 @@
+import type { AuditAction, AuditEntry, AuditStore, AuditTarget } from '../adapters/auditStore.ts';
+import type { BookingStore } from '../adapters/bookingStore.ts';
+import type { HookStore } from '../adapters/hookStore.ts';
+import type { InterlockClient, TargetCall } from '../adapters/interlockClient.ts';
+import { hasInterlock, INTERLOCK_TAG, type Service, type ServiceStore } from '../adapters/serviceStore.ts';
+import type { Hook } from '../domain/hook.ts';
+import { describeHttpFailure, readStatus } from '../domain/interlockDevice.ts';
+import { type ControlDecision, type ControlWindow, controlsVisible } from '../domain/interlockWindow.ts';
+import { Conflict, Forbidden, type HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
+import type { Principal } from '../http/principal.ts';
+
+export type PushAction = 'lock' | 'unlock';
+
+/** What a call contributes to its audit record; who, when and how long are filled in. */
+type AuditFields = Pick<AuditEntry, 'result' | 'httpStatus' | 'targets'> &
+  Partial<Pick<AuditEntry, 'message' | 'reported'>>;
+
+export interface InterlockServiceDeps {
+  services: ServiceStore;
+  bookings: BookingStore;
+  hooks: HookStore;
+  audit: AuditStore;
+  client: InterlockClient;
+  /** The clock the booking window is judged by (tests pin it). */
+  now?: () => Date;
+  /** Told when an audit record could not be written (the call itself has already happened). */
+  onAuditFailure?: (error: unknown, entry: AuditEntry) => void;
+}
+
+export interface ControlsView {
+  service_id: string;
+  visible: boolean;
+  reason: string;
+  window?: ControlWindow;
+  /** How many targets each action has, when the controls are visible. */
+  targets?: Record<AuditAction, number>;
+}
+
+export interface TargetReport {
+  hook_id: string;
+  name: string;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  latency_ms: number;
+}
+
+export interface ActResult {
+  service_id: string;
+  action: PushAction;
+  targets: { hook_id: string; status: number; latency_ms: number }[];
+}
+
+export interface StatusResult {
+  service_id: string;
+  status: 'locked' | 'unlocked';
+  target: { hook_id: string; name: string; latency_ms: number };
+}
+
+/** A hook is a target of `interlock.<action>` for a service when it names the action and is scoped to it. */
+function isTargetOf(hook: Hook, action: AuditAction, serviceId: string): boolean {
+  return (
+    hook.scope === serviceId &&
+    hook.events.some((pattern) => pattern === `interlock.${action}` || pattern === 'interlock.*')
+  );
+}
+
+function targetLabel(hook: Hook): string {
+  return `"${hook.name}" (${hook.id})`;
+}
+
+function report(hook: Hook, call: TargetCall): TargetReport {
+  const base = { hook_id: hook.id, name: hook.name, latency_ms: call.latencyMs };
+  if (call.kind !== 'response') return { ...base, ok: false, error: call.message };
+  const { response } = call;
+  if (response.status >= 200 && response.status <= 299) return { ...base, ok: true, status: response.status };
+  // readStatus describes a non-2xx answer the same way for every action: `HTTP 503 Service
+  // Unavailable`, with a relay's own error message (Shelly `message`, Tasmota `WARNING`) when it gave one.
+  const reading = readStatus(hook.device, response);
+  const error = reading.ok ? describeHttpFailure(response.status, response.statusText) : reading.problem;
+  return { ...base, ok: false, status: response.status, error };
+}
+
+function auditTarget(r: TargetReport): AuditTarget {
+  return {
+    hookId: r.hook_id,
+    hookName: r.name,
+    ok: r.ok,
+    ...(r.status !== undefined ? { httpStatus: r.status } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+    latencyMs: r.latency_ms,
+  };
+}
+
+/**
+ * Interlock controls (SPEC §6): who may see and use a service's controls now, lock / unlock by
+ * calling every target in parallel, status from the first status target, and an audit record
+ * for every call that reached a service with interlock controls (allowed or denied).
+ */
+export class InterlockService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: InterlockServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** The tenant's service with interlock controls, or 404 (unknown, another tenant's, or untagged). */
+  async interlockService(principal: Principal, serviceId: string): Promise<Service> {
+    const service = await this.deps.services.get(principal.tenant, serviceId);
+    if (!service || !hasInterlock(service)) {
+      throw new NotFound(`Service ${serviceId} with interlock controls (the ${INTERLOCK_TAG} tag)`);
+    }
+    return service;
+  }
+
+  private async decide(principal: Principal, serviceId: string): Promise<ControlDecision> {
+    const needsBookings =
+      principal.roles.has('user') && !principal.roles.has('admin') && !principal.roles.has('staff');
+    const bookings = needsBookings
+      ? await this.deps.bookings.forUser(principal.tenant, serviceId, principal.sub)
+      : [];
+    return controlsVisible(principal, bookings, this.now());
+  }
+
+  private async targets(principal: Principal, serviceId: string, action: AuditAction): Promise<Hook[]> {
+    const hooks = await this.deps.hooks.findMatching(principal.tenant, `interlock.${action}`, serviceId);
+    return hooks.filter((hook) => isTargetOf(hook, action, serviceId));
+  }
+
+  /** `GET /v1/interlocks/{serviceId}`: may the caller see the controls now, and why. */
+  async controls(principal: Principal, serviceId: string): Promise<ControlsView> {
+    await this.interlockService(principal, serviceId);
+    const decision = await this.decide(principal, serviceId);
+    const view: ControlsView = {
+      service_id: serviceId,
+      visible: decision.visible,
+      reason: decision.reason,
+      ...(decision.window ? { window: decision.window } : {}),
+    };
+    if (decision.visible) {
+      const [lock, unlock, status] = await Promise.all(
+        (['lock', 'unlock', 'status'] as const).map((a) => this.targets(principal, serviceId, a)),
+      );
+      view.targets = { lock: lock!.length, unlock: unlock!.length, status: status!.length };
+    }
+    return view;
+  }
+
+  /** `POST /v1/interlocks/{serviceId}/lock|unlock`: every target, in parallel; 200 only when all succeeded. */
+  async act(principal: Principal, serviceId: string, action: PushAction): Promise<ActResult> {
+    const at = this.now();
+    const started = performance.now();
+    const audit = (fields: AuditFields) => this.record(principal, serviceId, action, at, started, fields);
+
+    const hooks = await this.authorisedTargets(principal, serviceId, action, audit);
+    const context = { serviceId, userId: principal.sub, requestedAt: at.toISOString() };
+    const results = await Promise.all(
+      hooks.map(async (hook) => {
+        const call = await this.deps.client.call(hook, action, context);
+        return { hook, call, report: report(hook, call) };
+      }),
+    );
+    const reports = results.map((r) => r.report);
+    const failed = results.filter((r) => !r.report.ok);
+
+    if (failed.length === 0) {
+      await audit({ result: 'ok', httpStatus: 200, targets: reports.map(auditTarget) });
+      return {
+        service_id: serviceId,
+        action,
+        targets: reports.map((r) => ({ hook_id: r.hook_id, status: r.status!, latency_ms: r.latency_ms })),
+      };
+    }
+
+    const allTimeouts = failed.every((r) => r.call.kind === 'timeout');
+    const reasons = failed.map((r) => `${targetLabel(r.hook)}: ${r.report.error}`).join('; ');
+    const message =
+      `${action} of service ${serviceId} failed at ${failed.length} of ${reports.length} ` +
+      `target${reports.length === 1 ? '' : 's'}: ${reasons}`;
+    const details = { service_id: serviceId, action, targets: reports };
+    const error: HttpError = allTimeouts
+      ? new TargetTimeout(message, details)
+      : new TargetError(message, details);
+    await audit({
+      result: 'error',
+      httpStatus: error.statusCode,
+      message,
+      targets: reports.map(auditTarget),
+    });
+    throw error;
+  }
+
+  /** `GET /v1/interlocks/{serviceId}/status`: the first status target's answer, read strictly. */
+  async status(principal: Principal, serviceId: string): Promise<StatusResult> {
+    const at = this.now();
+    const started = performance.now();
+    const audit = (fields: AuditFields) => this.record(principal, serviceId, 'status', at, started, fields);
+
+    const [hook] = await this.authorisedTargets(principal, serviceId, 'status', audit);
+    const context = { serviceId, userId: principal.sub, requestedAt: at.toISOString() };
+    const call = await this.deps.client.call(hook, 'status', context);
+    const reading = call.kind === 'response' ? readStatus(hook.device, call.response) : undefined;
+    const httpStatus = call.kind === 'response' ? call.response.status : undefined;
+    const problem = call.kind !== 'response' ? call.message : reading?.ok ? undefined : reading?.problem;
+    const checked: AuditTarget = {
+      hookId: hook.id,
+      hookName: hook.name,
+      ok: problem === undefined,
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+      ...(problem !== undefined ? { error: problem } : {}),
+      latencyMs: call.latencyMs,
+    };
+
+    if (problem !== undefined || !reading?.ok) {
+      const message =
+        call.kind === 'response'
+          ? `status of service ${serviceId} unreadable: ${targetLabel(hook)} answered ${problem}`
+          : `status of service ${serviceId} unknown: ${targetLabel(hook)}: ${problem}`;
+      const details = {
+        service_id: serviceId,
+        target: {
+          hook_id: hook.id,
+          name: hook.name,
+          ok: false,
+          ...(httpStatus !== undefined ? { status: httpStatus } : {}),
+          error: problem,
+          latency_ms: call.latencyMs,
+        },
+      };
+      const error: HttpError =
+        call.kind === 'timeout' ? new TargetTimeout(message, details) : new TargetError(message, details);
+      await audit({ result: 'error', httpStatus: error.statusCode, message, targets: [checked] });
+      throw error;
+    }
+    await audit({ result: 'ok', httpStatus: 200, reported: reading.status, targets: [checked] });
+    return {
+      service_id: serviceId,
+      status: reading.status,
+      target: { hook_id: hook.id, name: hook.name, latency_ms: call.latencyMs },
+    };
+  }
+
+  /** The audit trail is for administrators; the service must exist (its tag may since have been removed). */
+  async auditTrail(principal: Principal, serviceId: string, options: { limit: number; cursor?: string }) {
+    if (!principal.roles.has('admin')) throw new Forbidden('The interlock audit trail is for admin only');
+    const service = await this.deps.services.get(principal.tenant, serviceId);
+    if (!service) throw new NotFound(`Service ${serviceId}`);
+    return this.deps.audit.list(principal.tenant, serviceId, options);
+  }
+
+  /**
+   * The service check (404), the caller check (403, audited) and the targets of the action
+   * (409 when there are none, audited).
+   */
+  private async authorisedTargets(
+    principal: Principal,
+    serviceId: string,
+    action: AuditAction,
+    audit: (fields: AuditFields) => Promise<void>,
+  ): Promise<[Hook, ...Hook[]]> {
+    await this.interlockService(principal, serviceId);
+    const decision = await this.decide(principal, serviceId);
+    if (!decision.visible) {
+      const message = `You may not ${action === 'status' ? 'query the status of' : action} the interlock of service ${serviceId} now: ${decision.reason}`;
+      await audit({ result: 'denied', httpStatus: 403, message, targets: [] });
+      throw new Forbidden(message);
+    }
+    const hooks = await this.targets(principal, serviceId, action);
+    if (hooks.length === 0) {
+      const message =
+        `Service ${serviceId} has no interlock.${action} target; create a hook with ` +
+        `"events": ["interlock.${action}"] and "scope": "${serviceId}" (POST /v1/hooks)`;
+      await audit({ result: 'error', httpStatus: 409, message, targets: [] });
+      throw new Conflict(message);
+    }
+    return hooks as [Hook, ...Hook[]];
+  }
+
+  private async record(
+    principal: Principal,
+    serviceId: string,
+    action: AuditAction,
+    at: Date,
+    started: number,
+    fields: AuditFields,
+  ): Promise<void> {
+    const entry: AuditEntry = {
+      at: at.toISOString(),
+      serviceId,
+      who: principal.sub,
+      roles: [...principal.roles].sort(),
+      action,
+      ...fields,
+      latencyMs: Math.round(performance.now() - started),
+    };
+    try {
+      await this.deps.audit.record(principal.tenant, entry);
+    } catch (err) {
+      // The device has already acted: answer the caller truthfully, and make the lost record loud.
+      this.deps.onAuditFailure?.(err, entry);
+      if (!this.deps.onAuditFailure) throw err;
+    }
+  }
+}
