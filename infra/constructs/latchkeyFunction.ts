@@ -6,6 +6,11 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionSpec } from '../../functions/manifest.ts';
 
+/** The Powertools service name of a function: its logs' `service` and its metrics' `service` dimension. */
+export function serviceNameOf(functionId: string): string {
+  return `latchkey-${functionId.toLowerCase()}`;
+}
+
 export interface LatchkeyFunctionProps {
   spec: FunctionSpec;
   projectRoot: string;
@@ -48,7 +53,7 @@ export class LatchkeyFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: `latchkey-${spec.id.toLowerCase()}`,
+        POWERTOOLS_SERVICE_NAME: serviceNameOf(spec.id),
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
         POWERTOOLS_LOG_LEVEL: 'INFO',
         ...props.environment,

@@ -15,6 +15,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { serviceNameOf } from './latchkeyFunction.ts';
 
 export interface ObservabilityProps {
   functions: ReadonlyMap<string, IFunction>;
@@ -75,8 +76,17 @@ export class Observability extends Construct {
     }
     for (const alarm of alarms) alarm.addAlarmAction(action);
 
-    const latchkey = (name: string, statistic = 'Sum'): IMetric =>
-      new Metric({ namespace: 'Latchkey', metricName: name, statistic, period: Duration.minutes(5) });
+    // Powertools adds a `service` dimension (the emitting function's service name) to every metric.
+    const latchkey = (name: string, functionId: string, statistic = 'Sum'): IMetric =>
+      new Metric({
+        namespace: 'Latchkey',
+        metricName: name,
+        dimensionsMap: { service: serviceNameOf(functionId) },
+        statistic,
+        period: Duration.minutes(5),
+      });
+    const d = props.dispatcherId ?? 'Dispatcher';
+    const i = 'Interlock';
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: undefined });
     this.dashboard.addWidgets(
       new TextWidget({
@@ -88,12 +98,16 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Deliveries',
-        left: [latchkey('DeliverySucceeded'), latchkey('DeliveryFailed'), latchkey('DeliveryRetried')],
+        left: [
+          latchkey('DeliverySucceeded', d),
+          latchkey('DeliveryFailed', d),
+          latchkey('DeliveryRetried', d),
+        ],
         width: 8,
       }),
       new GraphWidget({
         title: 'Delivery latency (ms)',
-        left: [latchkey('DeliveryLatency', 'p99'), latchkey('DeliveryLatency', 'p50')],
+        left: [latchkey('DeliveryLatency', d, 'p99'), latchkey('DeliveryLatency', d, 'p50')],
         width: 8,
       }),
       new GraphWidget({ title: 'Queue', left: [dlqDepth], right: [oldestAge], width: 8 }),
@@ -101,7 +115,11 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Interlock outcomes',
-        left: [latchkey('InterlockSucceeded'), latchkey('InterlockFailed'), latchkey('InterlockDenied')],
+        left: [
+          latchkey('InterlockSucceeded', i),
+          latchkey('InterlockFailed', i),
+          latchkey('InterlockDenied', i),
+        ],
         width: 8,
       }),
       new GraphWidget({

@@ -139,6 +139,17 @@ describe('the Latchkey stack', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  it('graphs the metrics the functions emit, with the service dimension Powertools adds', () => {
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
+    for (const name of ['DeliverySucceeded', 'DeliveryFailed', 'DeliveryRetried', 'DeliveryLatency']) {
+      expect(body).toContain(`\\"${name}\\",\\"service\\",\\"latchkey-dispatcher\\"`);
+    }
+    for (const name of ['InterlockSucceeded', 'InterlockFailed', 'InterlockDenied']) {
+      expect(body).toContain(`\\"${name}\\",\\"service\\",\\"latchkey-interlock\\"`);
+    }
+  });
+
   it('uses an external OIDC issuer instead of Cognito when configured', () => {
     const app = new App();
     const stack = new LatchkeyStack(app, 'Oidc', {
