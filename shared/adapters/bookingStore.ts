@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Booking } from '../domain/interlockWindow.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { queryAll } from './queryAll.ts';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -153,24 +154,12 @@ export class BookingStore {
 
   /** Every booking of `userId` on the service (all pages). */
   async forUser(tenant: string, serviceId: string, userId: string): Promise<Booking[]> {
-    const bookings: Booking[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-          ExpressionAttributeValues: {
-            ':p': bookingPartition(tenant, serviceId),
-            ':s': `BOOKING#${userId}#`,
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) bookings.push(item.booking as Booking);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    // A user id containing `#` could share a prefix with another's: keep only exact matches.
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': bookingPartition(tenant, serviceId), ':s': `BOOKING#${userId}#` },
+    });
+    const bookings = items.map((item) => item.booking as Booking);
     return bookings.filter((b) => b.userId === userId);
   }
 }

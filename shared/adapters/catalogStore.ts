@@ -1,5 +1,6 @@
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
+import { queryAll } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
 export interface CustomEventType {
@@ -16,21 +17,12 @@ export class CatalogStore {
   ) {}
 
   async list(tenant: string): Promise<CustomEventType[]> {
-    const types: CustomEventType[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-          ExpressionAttributeValues: { ':p': keys.tenant(tenant), ':s': 'ETYPE#' },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) types.push(item.eventType as CustomEventType);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return types;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+      ExpressionAttributeValues: { ':p': keys.tenant(tenant), ':s': 'ETYPE#' },
+    });
+    return items.map((item) => item.eventType as CustomEventType);
   }
 
   /** Adds a type; false when it already existed. */

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { queryAll } from './queryAll.ts';
 import { decodeCursor, encodeCursor, InvalidCursor } from './tableKeys.ts';
 
 /** Attempts are kept this long, then DynamoDB's TTL removes them. */
@@ -65,21 +66,12 @@ export class DeliveryLog {
 
   /** All attempts of an event, oldest first. */
   async ofEvent(tenant: string, eventId: string): Promise<Attempt[]> {
-    const attempts: Attempt[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': eventPartition(tenant, eventId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) attempts.push(item.attempt as Attempt);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return attempts;
+    const items = await queryAll(this.db, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': eventPartition(tenant, eventId) },
+    });
+    return items.map((item) => item.attempt as Attempt);
   }
 }

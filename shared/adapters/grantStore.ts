@@ -1,5 +1,6 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
+import { queryAll } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
 export interface Grant {
@@ -79,15 +80,7 @@ export class GrantStore {
   private async query(
     input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'ExclusiveStartKey'>,
   ): Promise<Grant[]> {
-    const grants: Grant[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
-      );
-      for (const item of out.Items ?? []) grants.push(item.grant as Grant);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return grants;
+    const items = await queryAll(this.db, { ...input, TableName: this.tableName });
+    return items.map((item) => item.grant as Grant);
   }
 }

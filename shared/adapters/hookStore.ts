@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { candidatePatterns, type Hook, hookFiresFor } from '../domain/hook.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { queryAll } from './queryAll.ts';
 import { decodeCursor, encodeCursor, InvalidCursor, keys } from './tableKeys.ts';
 
 type TransactItem = NonNullable<
@@ -199,21 +200,12 @@ export class HookStore {
   async findMatching(tenant: string, type: string, scope: string | undefined): Promise<Hook[]> {
     const pages = await Promise.all(
       candidatePatterns(type).map(async (pattern) => {
-        const hooks: Hook[] = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const out = await this.db.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :p',
-              ExpressionAttributeValues: { ':p': keys.subscription(tenant, pattern) },
-              ExclusiveStartKey: start,
-            }),
-          );
-          for (const item of out.Items ?? []) hooks.push(item.hook as Hook);
-          start = out.LastEvaluatedKey;
-        } while (start);
-        return hooks;
+        const items = await queryAll(this.db, {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': keys.subscription(tenant, pattern) },
+        });
+        return items.map((item) => item.hook as Hook);
       }),
     );
     const byId = new Map<string, Hook>();
