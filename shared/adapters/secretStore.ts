@@ -24,6 +24,8 @@ interface CacheEntry {
  */
 export class SecretStore {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Loads in flight, so concurrent deliveries of one hook share one GetSecretValue. */
+  private readonly inFlight = new Map<string, Promise<HookCredentials>>();
   /** GetSecretValue calls made (for tests and the bench to prove the cache works). */
   fetches = 0;
 
@@ -70,12 +72,22 @@ export class SecretStore {
     const key = `${secretRef}@${version}`;
     const hit = this.cache.get(key);
     if (hit && hit.expires > this.now()) return hit.credentials;
-    this.fetches++;
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretRef }));
-    const credentials = JSON.parse(out.SecretString ?? '{}') as HookCredentials;
-    this.forget(secretRef);
-    this.cache.set(key, { credentials, expires: this.now() + SECRET_CACHE_TTL_MS });
-    return credentials;
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const fetch = (async () => {
+      this.fetches++;
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretRef }));
+      const credentials = JSON.parse(out.SecretString ?? '{}') as HookCredentials;
+      this.forget(secretRef);
+      this.cache.set(key, { credentials, expires: this.now() + SECRET_CACHE_TTL_MS });
+      return credentials;
+    })();
+    this.inFlight.set(key, fetch);
+    try {
+      return await fetch;
+    } finally {
+      this.inFlight.delete(key);
+    }
   }
 
   /** Schedules deletion (recoverable for SECRET_RECOVERY_WINDOW_DAYS). */

@@ -15,6 +15,9 @@ describe('SecretStore against the emulator', () => {
     let now = 1_000_000;
     const store = new SecretStore(client, `latchkey/cache-${newTenant()}`, () => now);
     const ref = await store.save('t1', 'hk_1', { password: 'p1' });
+    // 20 concurrent deliveries on a cold cache share one fetch, and later ones hit the cache.
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => store.load(ref, 'v1')));
+    expect(concurrent.every((c) => c.password === 'p1')).toBe(true);
     for (let i = 0; i < 50; i++) expect(await store.load(ref, 'v1')).toEqual({ password: 'p1' });
     expect(store.fetches).toBe(1);
 
