@@ -18,7 +18,6 @@ import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shar
 import { hasRole } from '#shared/http/principal.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { unknownEvents } from '#shared/services/hookService.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries and DLQ redrive. */
@@ -75,7 +74,7 @@ async function publish(req: ApiRequest): Promise<ApiResult> {
 
 async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: number; body: unknown }> {
   const { hookService, hooks, events, queue, bookings } = services();
-  const catalogErrors = unknownEvents([input.type], await hookService.eventCatalog(tenant));
+  const catalogErrors = await hookService.catalogErrors(tenant, [input.type]);
   if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
 
   const eventId = `evt_${randomBytes(10).toString('hex')}`;

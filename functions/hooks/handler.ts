@@ -14,7 +14,6 @@ import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/err
 import { openApiDocument } from '#shared/http/openApi.ts';
 import { fieldErrors, parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { unknownEvents } from '#shared/services/hookService.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Hook management (SPEC §3): hooks, grants for webhook users, the event-type catalog, the OpenAPI document. */
@@ -58,9 +57,8 @@ async function parseHook(
   const errors = fieldErrors(result.error);
   const events = (req.body as { events?: unknown } | undefined)?.events;
   if (Array.isArray(events)) {
-    const catalog = await services().hookService.eventCatalog(req.principal.tenant);
     const checked = events.map((e) => (typeof e === 'string' && eventPattern.safeParse(e).success ? e : '*'));
-    errors.push(...unknownEvents(checked, catalog));
+    errors.push(...(await services().hookService.catalogErrors(req.principal.tenant, checked)));
   }
   throw new ValidationError(errors);
 }

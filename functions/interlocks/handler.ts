@@ -6,7 +6,7 @@ import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHan
 import { Forbidden, HttpError, ValidationError } from '#shared/http/errors.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { interlockWiring } from './wiring.ts';
+import { services } from '#shared/services/services.ts';
 
 /** Interlock controls (SPEC §6): visibility, lock / unlock / status through the targets, the audit trail. */
 const auditQuery = z.strictObject({
@@ -39,14 +39,14 @@ async function measured<T>(req: ApiRequest, action: string, call: () => Promise<
 }
 
 async function getControls(req: ApiRequest): Promise<ApiResult> {
-  const view = await interlockWiring().interlocks.controls(req.principal, serviceId(req));
+  const view = await services().interlocks.controls(req.principal, serviceId(req));
   return { statusCode: 200, body: view };
 }
 
 function push(action: 'lock' | 'unlock') {
   return async (req: ApiRequest): Promise<ApiResult> => {
     const result = await measured(req, action, () =>
-      interlockWiring().interlocks.act(req.principal, serviceId(req), action),
+      services().interlocks.act(req.principal, serviceId(req), action),
     );
     return { statusCode: 200, body: result };
   };
@@ -54,7 +54,7 @@ function push(action: 'lock' | 'unlock') {
 
 async function getStatus(req: ApiRequest): Promise<ApiResult> {
   const result = await measured(req, 'status', () =>
-    interlockWiring().interlocks.status(req.principal, serviceId(req)),
+    services().interlocks.status(req.principal, serviceId(req)),
   );
   return { statusCode: 200, body: result };
 }
@@ -84,7 +84,7 @@ function auditView(entry: AuditEntry) {
 async function getAudit(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(auditQuery, req.query);
   try {
-    const page = await interlockWiring().interlocks.auditTrail(req.principal, serviceId(req), query);
+    const page = await services().interlocks.auditTrail(req.principal, serviceId(req), query);
     return {
       statusCode: 200,
       body: {

@@ -6,7 +6,7 @@ import { Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { interlockWiring } from '../interlocks/wiring.ts';
+import { services } from '#shared/services/services.ts';
 
 /** Services (instruments) of a tenant, with their tags: `has_interlock` turns interlock controls on (SPEC §6). */
 const serviceIdSchema = z
@@ -55,14 +55,14 @@ async function putService(req: ApiRequest): Promise<ApiResult> {
     tags: [...new Set(input.tags)],
     updatedAt: new Date().toISOString(),
   };
-  const { created } = await interlockWiring().services.put(req.principal.tenant, service);
+  const { created } = await services().serviceStore.put(req.principal.tenant, service);
   logger.info(created ? 'Service created' : 'Service updated', { serviceId: id, tags: service.tags });
   return { statusCode: 200, body: serviceView(service) };
 }
 
 async function getService(req: ApiRequest): Promise<ApiResult> {
   const id = req.path.serviceId ?? '';
-  const service = await interlockWiring().services.get(req.principal.tenant, id);
+  const service = await services().serviceStore.get(req.principal.tenant, id);
   if (!service) throw new NotFound(`Service ${id}`);
   return { statusCode: 200, body: serviceView(service) };
 }
@@ -70,7 +70,7 @@ async function getService(req: ApiRequest): Promise<ApiResult> {
 async function listServices(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(listQuery, req.query);
   try {
-    const page = await interlockWiring().services.list(req.principal.tenant, query);
+    const page = await services().serviceStore.list(req.principal.tenant, query);
     return {
       statusCode: 200,
       body: { services: page.services.map(serviceView), next_cursor: page.nextCursor ?? null },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
-import { decodeCursor, encodeCursor, InvalidCursor } from './tableKeys.ts';
+import { queryPage } from './queryAll.ts';
 
 /** Interlock audit records are kept this long, then DynamoDB's TTL removes them. */
 export const AUDIT_RETENTION_DAYS = 400;
@@ -75,22 +75,17 @@ export class AuditStore {
     options: { limit: number; cursor?: string },
   ): Promise<AuditPage> {
     const pk = auditPartition(tenant, serviceId);
-    const start = decodeCursor(options.cursor);
-    if (start && start.pk !== pk) throw new InvalidCursor();
-    const out = await this.db.send(
-      new QueryCommand({
+    const { items, nextCursor } = await queryPage(
+      this.db,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :p',
         ExpressionAttributeValues: { ':p': pk },
         ScanIndexForward: false,
-        Limit: options.limit,
-        ExclusiveStartKey: start,
-      }),
+      },
+      options,
+      { key: 'pk', value: pk },
     );
-    const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return {
-      entries: (out.Items ?? []).map((item) => item.entry as AuditEntry),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
+    return { entries: items.map((item) => item.entry as AuditEntry), ...(nextCursor ? { nextCursor } : {}) };
   }
 }

@@ -1,8 +1,7 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
-import { queryAll } from './queryAll.ts';
-import { decodeCursor, encodeCursor, InvalidCursor } from './tableKeys.ts';
+import { queryAll, queryPage } from './queryAll.ts';
 
 /** Attempts are kept this long, then DynamoDB's TTL removes them. */
 export const ATTEMPT_RETENTION_DAYS = 30;
@@ -45,23 +44,18 @@ export class DeliveryLog {
     cursor?: string,
   ): Promise<{ attempts: Attempt[]; nextCursor?: string }> {
     const pk = hookPartition(tenant, hookId);
-    const start = decodeCursor(cursor);
-    if (start && start.pk !== pk) throw new InvalidCursor();
-    const out = await this.db.send(
-      new QueryCommand({
+    const { items, nextCursor } = await queryPage(
+      this.db,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :p',
         ExpressionAttributeValues: { ':p': pk },
         ScanIndexForward: false,
-        Limit: limit,
-        ExclusiveStartKey: start,
-      }),
+      },
+      { limit, cursor },
+      { key: 'pk', value: pk },
     );
-    const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return {
-      attempts: (out.Items ?? []).map((i) => i.attempt as Attempt),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
+    return { attempts: items.map((i) => i.attempt as Attempt), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /** All attempts of an event, oldest first. */

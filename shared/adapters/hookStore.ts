@@ -1,14 +1,8 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { candidatePatterns, type Hook, hookFiresFor } from '../domain/hook.ts';
 import type { DocumentClient } from './awsClients.ts';
-import { queryAll } from './queryAll.ts';
-import { decodeCursor, encodeCursor, InvalidCursor, keys } from './tableKeys.ts';
+import { queryAll, queryPage } from './queryAll.ts';
+import { keys } from './tableKeys.ts';
 
 type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -84,27 +78,21 @@ export class HookStore {
 
   /** A page of the tenant's hooks (oldest first), optionally only those with one scope. */
   async list(tenant: string, options: { limit: number; cursor?: string; scope?: string }): Promise<HookPage> {
-    const start = decodeCursor(options.cursor);
     const byScope = options.scope !== undefined;
     const partition = byScope ? keys.scope(tenant, options.scope) : keys.tenant(tenant);
-    if (start && start[byScope ? 'gsi1pk' : 'pk'] !== partition) throw new InvalidCursor();
-    const out = await this.db.send(
-      new QueryCommand({
+    const { items, nextCursor } = await queryPage(
+      this.db,
+      {
         TableName: this.tableName,
         ...(byScope
-          ? {
-              IndexName: 'gsi1',
-              KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :s)',
-            }
+          ? { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :s)' }
           : { KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)' }),
         ExpressionAttributeValues: { ':p': partition, ':s': 'HOOK#' },
-        Limit: options.limit,
-        ExclusiveStartKey: start,
-      }),
+      },
+      options,
+      { key: byScope ? 'gsi1pk' : 'pk', value: partition },
     );
-    const hooks = (out.Items ?? []).map((item) => item.hook as Hook);
-    const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return { hooks, ...(nextCursor ? { nextCursor } : {}) };
+    return { hooks: items.map((item) => item.hook as Hook), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /** Every hook of the tenant with this scope (all pages). */

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
-import { decodeCursor, encodeCursor, InvalidCursor } from './tableKeys.ts';
+import { queryPage } from './queryAll.ts';
 
 /** The tag that turns a service's interlock controls on (the resource system's "Service Tags"). */
 export const INTERLOCK_TAG = 'has_interlock';
@@ -57,21 +57,16 @@ export class ServiceStore {
   /** A page of the tenant's services, by id. */
   async list(tenant: string, options: { limit: number; cursor?: string }): Promise<ServicePage> {
     const pk = servicePartition(tenant);
-    const start = decodeCursor(options.cursor);
-    if (start && start.pk !== pk) throw new InvalidCursor();
-    const out = await this.db.send(
-      new QueryCommand({
+    const { items, nextCursor } = await queryPage(
+      this.db,
+      {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
         ExpressionAttributeValues: { ':p': pk, ':s': 'SERVICE#' },
-        Limit: options.limit,
-        ExclusiveStartKey: start,
-      }),
+      },
+      options,
+      { key: 'pk', value: pk },
     );
-    const nextCursor = encodeCursor(out.LastEvaluatedKey);
-    return {
-      services: (out.Items ?? []).map((item) => item.service as Service),
-      ...(nextCursor ? { nextCursor } : {}),
-    };
+    return { services: items.map((item) => item.service as Service), ...(nextCursor ? { nextCursor } : {}) };
   }
 }

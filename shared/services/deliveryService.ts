@@ -43,6 +43,13 @@ function authHeaders(hook: Hook, credentials: HookCredentials): Record<string, s
   return {};
 }
 
+/** A test delivery is never retried: 2xx succeeds, anything else fails with what happened. */
+function testDecision(outcome: AttemptOutcome): Decision {
+  return outcome.kind === 'status' && outcome.status >= 200 && outcome.status <= 299
+    ? { action: 'success' }
+    : { action: 'dead-letter', reason: describeOutcome(outcome) };
+}
+
 /**
  * Makes one delivery attempt: the payload (resource-system rules), the signature (the hook's
  * profile, both secrets during a rotation overlap), the hook's method and headers, basic auth or
@@ -119,18 +126,11 @@ export class DeliveryService {
 
     let decision: Decision;
     if (blocked !== undefined) decision = { action: 'dead-letter', reason: `${blocked}: not retried` };
-    else if (options.test) {
-      decision = decide(outcome!, 1, [], this.deps.random);
-      if (decision.action === 'dead-letter')
-        decision = { action: 'dead-letter', reason: describeOutcome(outcome!) };
-    } else
-      decision = decide(
-        outcome!,
-        options.scheduleIndex ?? attemptNumber,
-        this.deps.schedule,
-        this.deps.random,
-        this.now(),
-      );
+    else if (options.test) decision = testDecision(outcome!);
+    else {
+      const index = options.scheduleIndex ?? attemptNumber;
+      decision = decide(outcome!, index, this.deps.schedule, this.deps.random, this.now());
+    }
 
     const attempt: Attempt = {
       deliveryId: message.deliveryId,

@@ -32,44 +32,48 @@ export class Dispatcher {
       return 'done';
     }
     const attemptNumber = message.priorAttempts + receiveCount;
-    logger.appendKeys({ eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId });
-    try {
-      const hook = await this.hooks.get(message.tenant, message.hookId);
-      if (!hook?.enabled) {
-        const reason = hook ? `hook ${hook.id} is disabled` : `hook ${message.hookId} no longer exists`;
-        logger.warn('Dead-lettering a delivery whose hook cannot take it', { reason });
-        await this.deadLetter(record.body, reason, message.priorAttempts, message.hookId);
-        return 'done';
-      }
-      const { attempt, decision } = await this.delivery.attempt(hook, message, attemptNumber, {
-        scheduleIndex: receiveCount,
-      });
-      metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
-      if (decision.action === 'success') {
-        metrics.addMetric('DeliverySucceeded', 'Count', 1);
-        logger.info('Delivered', {
-          attempt: attemptNumber,
-          status: attempt.status,
-          latencyMs: attempt.latencyMs,
-        });
-        return 'done';
-      }
-      if (decision.action === 'retry') {
-        metrics.addMetric('DeliveryRetried', 'Count', 1);
-        logger.warn('Delivery attempt failed; will retry', {
-          attempt: attemptNumber,
-          reason: decision.reason,
-        });
-        await this.queue.postpone(record.receiptHandle, decision.delaySeconds);
-        return 'retry-later';
-      }
-      metrics.addMetric('DeliveryFailed', 'Count', 1);
-      logger.error('Delivery failed; dead-lettered', { attempt: attemptNumber, reason: decision.reason });
-      await this.deadLetter(record.body, decision.reason, attemptNumber, message.hookId);
+    // Records of one batch run concurrently, so the correlation ids go on each line, not on the
+    // shared logger (appendKeys would let one record's ids leak onto another's lines).
+    const ids = { eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId };
+    const hook = await this.hooks.get(message.tenant, message.hookId);
+    if (!hook?.enabled) {
+      const reason = hook ? `hook ${hook.id} is disabled` : `hook ${message.hookId} no longer exists`;
+      logger.warn('Dead-lettering a delivery whose hook cannot take it', { ...ids, reason });
+      await this.deadLetter(record.body, reason, message.priorAttempts, message.hookId);
       return 'done';
-    } finally {
-      logger.removeKeys(['eventId', 'hookId', 'deliveryId']);
     }
+    const { attempt, decision } = await this.delivery.attempt(hook, message, attemptNumber, {
+      scheduleIndex: receiveCount,
+    });
+    metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
+    if (decision.action === 'success') {
+      metrics.addMetric('DeliverySucceeded', 'Count', 1);
+      logger.info('Delivered', {
+        ...ids,
+        attempt: attemptNumber,
+        status: attempt.status,
+        latencyMs: attempt.latencyMs,
+      });
+      return 'done';
+    }
+    if (decision.action === 'retry') {
+      metrics.addMetric('DeliveryRetried', 'Count', 1);
+      logger.warn('Delivery attempt failed; will retry', {
+        ...ids,
+        attempt: attemptNumber,
+        reason: decision.reason,
+      });
+      await this.queue.postpone(record.receiptHandle, decision.delaySeconds);
+      return 'retry-later';
+    }
+    metrics.addMetric('DeliveryFailed', 'Count', 1);
+    logger.error('Delivery failed; dead-lettered', {
+      ...ids,
+      attempt: attemptNumber,
+      reason: decision.reason,
+    });
+    await this.deadLetter(record.body, decision.reason, attemptNumber, message.hookId);
+    return 'done';
   }
 
   private async deadLetter(

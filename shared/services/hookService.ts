@@ -54,6 +54,13 @@ export class HookService {
     this.newId = deps.newId ?? newHookId;
   }
 
+  /** Whether every pattern names the catalog: built-ins are answered without reading the table. */
+  async catalogErrors(tenant: string, patterns: string[]): Promise<FieldError[]> {
+    const builtInOnly = unknownEvents(patterns, builtInEventTypes);
+    if (builtInOnly.length === 0) return [];
+    return unknownEvents(patterns, await this.eventCatalog(tenant));
+  }
+
   async eventCatalog(tenant: string): Promise<string[]> {
     const custom = await this.deps.catalog.list(tenant);
     return [...builtInEventTypes, ...custom.map((t) => t.name)];
@@ -176,7 +183,7 @@ export class HookService {
   ): Promise<HookChange> {
     const result = applyHookInput(input, mode, existing, { ...ids, now: this.now() });
     const errors = Array.isArray(result) ? [...result] : [];
-    if (input.events) errors.push(...unknownEvents(input.events, await this.eventCatalog(ids.tenant)));
+    if (input.events) errors.push(...(await this.catalogErrors(ids.tenant, input.events)));
     if (errors.length > 0 || Array.isArray(result)) throw new ValidationError(errors);
     return result;
   }

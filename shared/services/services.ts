@@ -1,3 +1,4 @@
+import { AuditStore } from '../adapters/auditStore.ts';
 import { dynamoDb, secretsManager, sqs } from '../adapters/awsClients.ts';
 import { BookingStore } from '../adapters/bookingStore.ts';
 import { CatalogStore } from '../adapters/catalogStore.ts';
@@ -6,13 +7,26 @@ import { DeliveryQueue } from '../adapters/deliveryQueue.ts';
 import { EventStore } from '../adapters/eventStore.ts';
 import { GrantStore } from '../adapters/grantStore.ts';
 import { HookStore } from '../adapters/hookStore.ts';
-import { createOutboundHttp } from '../adapters/outboundHttp.ts';
+import { InterlockClient } from '../adapters/interlockClient.ts';
+import { createOutboundHttp, type OutboundHttp } from '../adapters/outboundHttp.ts';
 import { SecretStore } from '../adapters/secretStore.ts';
+import { ServiceStore } from '../adapters/serviceStore.ts';
 import { config, optionalEnv } from '../config.ts';
 import { RETRY_SCHEDULE_ENV, retryScheduleFromEnv } from '../domain/retryPolicy.ts';
+import { logger } from '../observability/powertools.ts';
 import { DeliveryService } from './deliveryService.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { HookService } from './hookService.ts';
+import { InterlockService } from './interlockService.ts';
+
+/** `??=` for getters: builds a value on first use and keeps it. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
 
 function build() {
   const table = config.tableName;
@@ -23,20 +37,41 @@ function build() {
   const deliveryLog = new DeliveryLog(dynamoDb, table);
   const events = new EventStore(dynamoDb, table);
   const bookings = new BookingStore(dynamoDb, table);
-  const http = createOutboundHttp({ allowedPrivateRanges: config.allowedPrivateRanges });
-  const timeout = Number(optionalEnv('DELIVERY_TIMEOUT_MS', '0'));
-  const delivery = new DeliveryService({
-    http,
-    secrets,
-    log: deliveryLog,
-    schedule: retryScheduleFromEnv(process.env[RETRY_SCHEDULE_ENV]),
-    ...(timeout > 0 ? { timeoutMs: timeout } : {}),
+  const serviceStore = new ServiceStore(dynamoDb, table);
+  const audit = new AuditStore(dynamoDb, table);
+  // Only the functions that call out (dispatcher, test deliveries, interlocks) build these.
+  const http = lazy<OutboundHttp>(() =>
+    createOutboundHttp({ allowedPrivateRanges: config.allowedPrivateRanges }),
+  );
+  const delivery = lazy(() => {
+    const timeout = Number(optionalEnv('DELIVERY_TIMEOUT_MS', '0'));
+    return new DeliveryService({
+      http: http(),
+      secrets,
+      log: deliveryLog,
+      schedule: retryScheduleFromEnv(process.env[RETRY_SCHEDULE_ENV]),
+      ...(timeout > 0 ? { timeoutMs: timeout } : {}),
+    });
   });
-  let queue: DeliveryQueue | undefined;
-  const deliveryQueue = () => {
-    queue ??= new DeliveryQueue(sqs, config.deliveryQueueUrl, config.deadLetterQueueUrl);
-    return queue;
-  };
+  const queue = lazy(() => new DeliveryQueue(sqs, config.deliveryQueueUrl, config.deadLetterQueueUrl));
+  const dispatcher = lazy(() => new Dispatcher(hooks, queue(), delivery()));
+  const interlocks = lazy(
+    () =>
+      new InterlockService({
+        services: serviceStore,
+        bookings,
+        audit,
+        hooks,
+        client: new InterlockClient(http(), secrets),
+        onAuditFailure: (error, entry) =>
+          logger.error('Interlock audit record lost', {
+            error: error as Error,
+            serviceId: entry.serviceId,
+            action: entry.action,
+            result: entry.result,
+          }),
+      }),
+  );
   return {
     hooks,
     secrets,
@@ -45,14 +80,20 @@ function build() {
     deliveryLog,
     events,
     bookings,
-    http,
-    delivery,
+    serviceStore,
+    audit,
     hookService: new HookService({ hooks, secrets, catalog, grants }),
+    get delivery() {
+      return delivery();
+    },
     get queue() {
-      return deliveryQueue();
+      return queue();
     },
     get dispatcher() {
-      return new Dispatcher(hooks, deliveryQueue(), delivery);
+      return dispatcher();
+    },
+    get interlocks() {
+      return interlocks();
     },
   };
 }
@@ -61,8 +102,8 @@ let built: ReturnType<typeof build> | undefined;
 
 /**
  * The adapters and services of one Lambda instance, built on first use from the validated config
- * and the module-level SDK clients (so each is created once per cold start). The queue is only
- * required by the functions that use it.
+ * and the module-level SDK clients (so each is created once per cold start). What only some
+ * functions need (the queue, the outbound HTTP client) is built when first asked for.
  */
 export function services() {
   built ??= build();

@@ -50,8 +50,9 @@ describe('event ingest and delivery', () => {
   const at = (path: string) => receiver.received.filter((r) => r.path === path);
   const arrived = (path: string, n = 1) => eventually(() => (at(path).length >= n ? at(path) : undefined));
 
-  /** Dead letters of one hook: read and put back (visibility 0) so later checks still see them. */
-  async function deadLetters(hookId: string): Promise<Json[]> {
+  /** Dead letters that match: read and put back (visibility 0) so later checks still see them. */
+  async function deadLetters(match: string | ((letter: Json) => boolean)): Promise<Json[]> {
+    const wanted = typeof match === 'string' ? (l: Json) => l.hookId === match : match;
     const out = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: app.resources.deadLetterQueueUrl,
@@ -59,9 +60,7 @@ describe('event ingest and delivery', () => {
         VisibilityTimeout: 0,
       }),
     );
-    return (out.Messages ?? [])
-      .map((m) => JSON.parse(m.Body ?? '{}') as Json)
-      .filter((l) => l.hookId === hookId);
+    return (out.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Json).filter(wanted);
   }
 
   it('fans an event out to every enabled hook that matches its type and scope, and no other', async () => {
@@ -305,18 +304,9 @@ describe('event ingest and delivery', () => {
     await sqs.send(
       new SendMessageCommand({ QueueUrl: app.resources.deliveryQueueUrl, MessageBody: 'not json at all' }),
     );
-    const letter = await eventually(async () => {
-      const out = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: app.resources.deadLetterQueueUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 0,
-        }),
-      );
-      return (out.Messages ?? [])
-        .map((m) => JSON.parse(m.Body ?? '{}') as Json)
-        .find((l) => l.original === 'not json at all');
-    });
+    const letter = await eventually(
+      async () => (await deadLetters((l) => l.original === 'not json at all'))[0],
+    );
     expect(letter.reason).toMatch(/^unreadable delivery message/);
   });
 
