@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -34,11 +34,16 @@ export class LatchkeyStack extends Stack {
     const store = new Store(this, 'Store');
     const delivery = new Delivery(this, 'Delivery');
     const secretPrefix = `latchkey/${this.stackName}`;
+    // Real secret ARNs are `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random
+    // chars>`: colon after `secret`, and the trailing `*` covers the random suffix. Region and account
+    // are the deployment's (pseudo parameters), never a literal from synth.
     const secretArnPattern = this.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
       resourceName: `${secretPrefix}/*`,
-      arnFormat: 'arn:aws:secretsmanager:region:account-id:secret:resource-name' as never,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      region: Aws.REGION,
+      account: Aws.ACCOUNT_ID,
     });
 
     for (const spec of specs) {
@@ -110,15 +115,13 @@ export class LatchkeyStack extends Stack {
    */
   private acknowledgeScopedWildcards(fn: LatchkeyFunction, store: Store, secretPrefix: string): void {
     const tableId = this.getLogicalId(store.table.node.defaultChild as CfnTable);
-    const region = Token.isUnresolved(this.region) ? '<AWS::Region>' : this.region;
-    const account = Token.isUnresolved(this.account) ? '<AWS::AccountId>' : this.account;
     const role = fn.role ?? fn;
     Validations.of(role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
       reason: "Queries on the Latchkey table's own secondary index (gsi1); no other table",
     });
     Validations.of(role).acknowledge({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:${account}:secret/${secretPrefix}/*]`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretPrefix}/*]`,
       reason: 'Per-hook credential secrets are created at run time under this stack’s prefix only',
     });
   }

@@ -1,23 +1,26 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functions } from '../../functions/manifest.ts';
+import { buildLatchkeyStack, projectRoot } from '../../infra/app.ts';
 import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
 import { resources } from '../../shared/resources.ts';
 
-const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The stack as `npx cdk synth` builds it (infra/app.ts), with the given context values. */
+function synthStack(context: Record<string, string> = {}): { app: App; stack: LatchkeyStack } {
+  const app = new App({ context });
+  return { app, stack: buildLatchkeyStack(app) };
+}
 
-function synthStack(): { app: App; stack: LatchkeyStack } {
-  const app = new App();
-  const stack = new LatchkeyStack(app, 'Latchkey', {
-    projectRoot,
-    env: { account: '123456789012', region: 'eu-west-1' },
-  });
-  return { app, stack };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+function statementsOf(template: Template, fnId: string): Statement[] {
+  return Object.entries(template.findResources('AWS::IAM::Policy'))
+    .filter(([id]) => id.startsWith(fnId))
+    .flatMap(
+      ([, p]) => (p.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement,
+    );
 }
 
 describe('the Latchkey stack', () => {
@@ -123,6 +126,39 @@ describe('the Latchkey stack', () => {
     );
     expect(actionsOf('Dispatcher')).not.toContain('secretsmanager:CreateSecret');
     expect(actionsOf('Health').filter((a) => /dynamodb|sqs|secretsmanager/.test(a))).toEqual([]);
+  });
+
+  it('is region- and account-agnostic: no region or account literal anywhere in the template', () => {
+    const json = JSON.stringify(template.toJSON());
+    expect(json).not.toMatch(/\b(?:us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:gov-)?[a-z]+-\d\b/);
+    expect(json).not.toMatch(/\b\d{12}\b/);
+    expect(json).toContain('"Ref":"AWS::Region"');
+  });
+
+  it('scopes Secrets Manager to the real ARN form of the stack prefix (colon, random suffix)', () => {
+    for (const fnId of ['Hooks', 'Events', 'Dispatcher', 'Interlock']) {
+      const secrets = statementsOf(template, fnId).filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+      );
+      expect(secrets).toEqual([
+        expect.objectContaining({
+          Resource: {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':secretsmanager:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':secret:latchkey/Latchkey/*',
+              ],
+            ],
+          },
+        }),
+      ]);
+    }
   });
 
   it('creates a Cognito user pool with one group per role', () => {

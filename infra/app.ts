@@ -1,0 +1,29 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { App } from 'aws-cdk-lib';
+import { LatchkeyStack } from './latchkeyStack.ts';
+
+export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The Latchkey stack as `npx cdk synth|deploy` builds it from the app's context (cdk.json or
+ * `-c key=value`); tests build it the same way. No `env`: the template is region- and
+ * account-agnostic, so one synthesized template deploys anywhere.
+ *
+ *   stackName           default Latchkey
+ *   oidcIssuer          use an external OIDC issuer instead of the Cognito user pool
+ *   oidcAudiences       comma-separated audiences for that issuer
+ *   allowPrivateTargets private,loopback,link-local or all (interlock devices on private networks)
+ */
+export function buildLatchkeyStack(app: App): LatchkeyStack {
+  const ctx = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const issuer = ctx('oidcIssuer');
+  return new LatchkeyStack(app, ctx('stackName') ?? 'Latchkey', {
+    projectRoot,
+    oidc: issuer ? { issuer, audiences: (ctx('oidcAudiences') ?? '').split(',').filter(Boolean) } : undefined,
+    allowPrivateTargets: ctx('allowPrivateTargets'),
+  });
+}
