@@ -13,6 +13,7 @@ import {
   deliveryMessageSchema,
 } from '#shared/domain/delivery.ts';
 import { type EventInput, eventInputSchema, redriveSchema } from '#shared/domain/eventInput.ts';
+import { isInterlockTarget } from '#shared/domain/interlockTarget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
@@ -42,7 +43,8 @@ async function publish(req: ApiRequest): Promise<ApiResult> {
   mayPublish(req);
   const input = parseWith(eventInputSchema, req.body);
   const tenant = req.principal.tenant;
-  const { events } = services();
+  const { events, interlockGuard } = services();
+  await interlockGuard.checkEvent(req.principal, input.type, input.scope);
   const keyHeader = req.headers['idempotency-key'];
   let key: string | undefined;
   if (keyHeader !== undefined) {
@@ -79,7 +81,10 @@ async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: 
 
   const eventId = `evt_${randomBytes(10).toString('hex')}`;
   const receivedAt = new Date().toISOString();
-  const matching = await hooks.findMatching(tenant, input.type, input.scope);
+  // Interlock targets never get queued deliveries, even one stored before the rule existed.
+  const matching = (await hooks.findMatching(tenant, input.type, input.scope)).filter(
+    (hook) => !isInterlockTarget(hook),
+  );
   const messages: DeliveryMessage[] = matching.map((hook) => ({
     v: 1,
     deliveryId: deliveryIdFor(eventId, hook.id),
@@ -204,6 +209,7 @@ async function hookDeliveries(req: ApiRequest): Promise<ApiResult> {
 
 async function testHook(req: ApiRequest): Promise<ApiResult> {
   const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
+  await services().interlockGuard.checkTest(req.principal, hook);
   const attempt = await services().delivery.test(hook, req.principal.sub);
   logger.info('Test delivery', { hookId: hook.id, result: attempt.result, status: attempt.status });
   return { statusCode: 200, body: attemptView(attempt) };

@@ -9,6 +9,7 @@ import {
 import { mayEditEventTypes } from '#shared/domain/hookAccess.ts';
 import { type HookInput, hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
 import { hookView } from '#shared/domain/hookView.ts';
+import { INTERLOCK_TYPE_PREFIX, isInterlockType } from '#shared/domain/interlockTarget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { openApiDocument } from '#shared/http/openApi.ts';
@@ -149,6 +150,14 @@ async function addEventType(req: ApiRequest): Promise<ApiResult> {
   requireCatalogEditor(req);
   const input = parseWith(eventTypeInput, req.body);
   if (isBuiltInEventType(input.name)) throw new Conflict(`Event type ${input.name} is built in`);
+  if (isInterlockType(input.name)) {
+    throw new ValidationError([
+      {
+        field: 'name',
+        message: `${INTERLOCK_TYPE_PREFIX}* types are reserved for interlock targets (interlock.lock, interlock.unlock, interlock.status)`,
+      },
+    ]);
+  }
   const type = {
     name: input.name,
     ...(input.description ? { description: input.description } : {}),

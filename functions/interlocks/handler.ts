@@ -69,6 +69,15 @@ function auditView(entry: AuditEntry) {
     http_status: entry.httpStatus,
     ...(entry.message !== undefined ? { message: entry.message } : {}),
     ...(entry.reported !== undefined ? { reported: entry.reported } : {}),
+    ...(entry.refused
+      ? {
+          refused: {
+            route: entry.refused.route,
+            ...(entry.refused.eventType ? { event_type: entry.refused.eventType } : {}),
+            ...(entry.refused.hookId ? { hook_id: entry.refused.hookId } : {}),
+          },
+        }
+      : {}),
     latency_ms: entry.latencyMs,
     targets: entry.targets.map((t) => ({
       hook_id: t.hookId,

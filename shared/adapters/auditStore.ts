@@ -27,8 +27,14 @@ export interface AuditEntry {
   serviceId: string;
   who: string;
   roles: string[];
-  action: AuditAction;
+  /** The action; `other` for an `interlock.*` type that names none of the three (see `refused`). */
+  action: AuditAction | 'other';
   result: AuditResult;
+  /**
+   * Set when the attempt came through another route than the interlock routes and was refused:
+   * the route (`POST /v1/events`, `POST /v1/hooks/{hookId}/test`) and what was asked.
+   */
+  refused?: { route: string; eventType?: string; hookId?: string };
   /** The status Latchkey answered the caller. */
   httpStatus: number;
   /** Why it was denied or failed. */

@@ -2,6 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { DeliveryQueue } from '../adapters/deliveryQueue.ts';
 import type { HookStore } from '../adapters/hookStore.ts';
 import { type DeliveryMessage, deliveryMessageSchema } from '../domain/delivery.ts';
+import { isInterlockTarget, isInterlockType } from '../domain/interlockTarget.ts';
 import { logger, metrics } from '../observability/powertools.ts';
 import type { DeliveryService } from './deliveryService.ts';
 
@@ -36,10 +37,16 @@ export class Dispatcher {
     // shared logger (appendKeys would let one record's ids leak onto another's lines).
     const ids = { eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId };
     const hook = await this.hooks.get(message.tenant, message.hookId);
-    if (!hook?.enabled) {
-      const reason = hook ? `hook ${hook.id} is disabled` : `hook ${message.hookId} no longer exists`;
+    const reason = !hook
+      ? `hook ${message.hookId} no longer exists`
+      : isInterlockTarget(hook) || isInterlockType(message.type)
+        ? `${message.type} to hook ${hook.id} refused: interlock targets are called only by the interlock routes`
+        : !hook.enabled
+          ? `hook ${hook.id} is disabled`
+          : undefined;
+    if (!hook || reason !== undefined) {
       logger.warn('Dead-lettering a delivery whose hook cannot take it', { ...ids, reason });
-      await this.deadLetter(record.body, reason, message.priorAttempts, message.hookId);
+      await this.deadLetter(record.body, reason ?? 'unknown hook', message.priorAttempts, message.hookId);
       return 'done';
     }
     const { attempt, decision } = await this.delivery.attempt(hook, message, attemptNumber, {

@@ -7,6 +7,7 @@ import { builtInEventTypes } from '../domain/eventTypes.ts';
 import { eventMatches, type Hook, type HookCredentials, hasCredentials } from '../domain/hook.ts';
 import { hookAccess, mayManageGrants } from '../domain/hookAccess.ts';
 import { applyHookInput, type HookChange, type HookInput } from '../domain/hookInput.ts';
+import { interlockPatternErrors } from '../domain/interlockTarget.ts';
 import { type FieldError, Forbidden, NotFound, ValidationError } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 
@@ -183,7 +184,10 @@ export class HookService {
   ): Promise<HookChange> {
     const result = applyHookInput(input, mode, existing, { ...ids, now: this.now() });
     const errors = Array.isArray(result) ? [...result] : [];
-    if (input.events) errors.push(...(await this.catalogErrors(ids.tenant, input.events)));
+    if (input.events) {
+      errors.push(...interlockPatternErrors(input.events));
+      errors.push(...(await this.catalogErrors(ids.tenant, input.events)));
+    }
     if (errors.length > 0 || Array.isArray(result)) throw new ValidationError(errors);
     return result;
   }

@@ -17,6 +17,7 @@ import { logger } from '../observability/powertools.ts';
 import { DeliveryService } from './deliveryService.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { HookService } from './hookService.ts';
+import { InterlockGuard } from './interlockGuard.ts';
 import { InterlockService } from './interlockService.ts';
 
 /** `??=` for getters: builds a value on first use and keeps it. */
@@ -83,6 +84,17 @@ function build() {
     serviceStore,
     audit,
     hookService: new HookService({ hooks, secrets, catalog, grants }),
+    interlockGuard: new InterlockGuard({
+      audit,
+      onRefusal: (entry) =>
+        logger.warn('Interlock attempt refused', {
+          serviceId: entry.serviceId,
+          who: entry.who,
+          route: entry.refused?.route,
+          eventType: entry.refused?.eventType,
+          hookId: entry.refused?.hookId,
+        }),
+    }),
     get delivery() {
       return delivery();
     },
