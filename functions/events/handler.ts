@@ -1,38 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { bookingFromEvent } from '#shared/adapters/bookingStore.ts';
 import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
 import { EventStore } from '#shared/adapters/eventStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
 import {
-  type Attempt,
-  attemptView,
   type DeliveryMessage,
   deadLetterSchema,
   deliveryIdFor,
   deliveryMessageSchema,
 } from '#shared/domain/delivery.ts';
-import { type EventInput, eventInputSchema, redriveSchema } from '#shared/domain/eventInput.ts';
+import {
+  type EventInput,
+  eventInputSchema,
+  idempotencyKey,
+  redriveSchema,
+} from '#shared/domain/eventInput.ts';
+import {
+  attemptView,
+  type DeliveryView,
+  deliveriesView,
+  type EventAccepted,
+} from '#shared/domain/eventView.ts';
 import { isInterlockTarget } from '#shared/domain/interlockTarget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
+import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries and DLQ redrive. */
-const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(2048).optional(),
-});
-
-const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
-
 function mayPublish(req: ApiRequest): void {
   if (!hasRole(req.principal, 'staff', 'webhook_admin')) {
     throw new Forbidden('Publishing events needs admin, staff or webhook_admin');
@@ -74,7 +72,10 @@ async function publish(req: ApiRequest): Promise<ApiResult> {
   }
 }
 
-async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: number; body: unknown }> {
+async function fanOut(
+  tenant: string,
+  input: EventInput,
+): Promise<{ statusCode: number; body: EventAccepted }> {
   const { hookService, hooks, events, queue, bookings } = services();
   const catalogErrors = await hookService.catalogErrors(tenant, [input.type]);
   if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
@@ -145,25 +146,6 @@ async function fanOut(tenant: string, input: EventInput): Promise<{ statusCode: 
   };
 }
 
-/** Attempts grouped by delivery, with each delivery's latest state. */
-function deliveriesView(attempts: Attempt[]) {
-  const byDelivery = new Map<string, Attempt[]>();
-  for (const a of [...attempts].sort((x, y) => x.at.localeCompare(y.at))) {
-    const list = byDelivery.get(a.deliveryId) ?? [];
-    list.push(a);
-    byDelivery.set(a.deliveryId, list);
-  }
-  return [...byDelivery.entries()].map(([deliveryId, list]) => {
-    const last = list[list.length - 1]!;
-    return {
-      delivery_id: deliveryId,
-      hook_id: last.hookId,
-      state: last.result,
-      attempts: list.map(attemptView),
-    };
-  });
-}
-
 async function getEvent(req: ApiRequest): Promise<ApiResult> {
   services().hookService.requireHookAccess(req.principal);
   const { events, deliveryLog } = services();
@@ -171,8 +153,8 @@ async function getEvent(req: ApiRequest): Promise<ApiResult> {
   if (!event) throw new NotFound('Event');
   const attempts = await deliveryLog.ofEvent(req.principal.tenant, event.id);
   const seen = new Set(attempts.map((a) => a.deliveryId));
-  const pending = event.deliveryIds
-    .map((id, i) => ({ delivery_id: id, hook_id: event.hookIds[i], state: 'pending', attempts: [] }))
+  const pending: DeliveryView[] = event.deliveryIds
+    .map((id, i) => ({ delivery_id: id, hook_id: event.hookIds[i], state: 'pending' as const, attempts: [] }))
     .filter((d) => !seen.has(d.delivery_id));
   return {
     statusCode: 200,

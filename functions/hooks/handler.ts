@@ -1,38 +1,28 @@
-import { z } from 'zod';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
 import {
   builtInEventTypes,
+  type EventTypeView,
   eventPattern,
-  eventTypeName,
+  eventTypeInputSchema,
   isBuiltInEventType,
 } from '#shared/domain/eventTypes.ts';
 import { mayEditEventTypes } from '#shared/domain/hookAccess.ts';
 import { type HookInput, hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
-import { hookView } from '#shared/domain/hookView.ts';
+import { type GrantView, hookView } from '#shared/domain/hookView.ts';
 import { INTERLOCK_TYPE_PREFIX, isInterlockType } from '#shared/domain/interlockTarget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { openApiDocument } from '#shared/http/openApi.ts';
+import { hookListQuery } from '#shared/http/queries.ts';
 import { fieldErrors, parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Hook management (SPEC §3): hooks, grants for webhook users, the event-type catalog, the OpenAPI document. */
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(2048).optional(),
-  scope: z.string().min(1).max(200).optional(),
-});
-
-const eventTypeInput = z.strictObject({
-  name: eventTypeName,
-  description: z.string().max(500).optional(),
-});
-
 const hookId = (req: ApiRequest): string => req.path.hookId ?? '';
 
 async function listHooks(req: ApiRequest): Promise<ApiResult> {
-  const query = parseWith(listQuery, req.query);
+  const query = parseWith(hookListQuery, req.query);
   try {
     const page = await services().hookService.list(req.principal, query);
     return {
@@ -108,15 +98,13 @@ async function listGrants(req: ApiRequest): Promise<ApiResult> {
 async function putGrant(req: ApiRequest): Promise<ApiResult> {
   const principalId = req.path.principalId ?? '';
   const g = await services().hookService.grant(req.principal, hookId(req), principalId);
-  return {
-    statusCode: 200,
-    body: {
-      hook_id: g.hookId,
-      principal_id: g.principalId,
-      granted_by: g.grantedBy,
-      granted_at: g.grantedAt,
-    },
+  const body: GrantView = {
+    hook_id: g.hookId,
+    principal_id: g.principalId,
+    granted_by: g.grantedBy,
+    granted_at: g.grantedAt,
   };
+  return { statusCode: 200, body };
 }
 
 async function deleteGrant(req: ApiRequest): Promise<ApiResult> {
@@ -131,12 +119,14 @@ async function listEventTypes(req: ApiRequest): Promise<ApiResult> {
     body: {
       event_types: [
         ...builtInEventTypes.map((name) => ({ name, built_in: true })),
-        ...custom.map((t) => ({
-          name: t.name,
-          built_in: false,
-          ...(t.description ? { description: t.description } : {}),
-          created_at: t.createdAt,
-        })),
+        ...custom.map(
+          (t): EventTypeView => ({
+            name: t.name,
+            built_in: false,
+            ...(t.description ? { description: t.description } : {}),
+            created_at: t.createdAt,
+          }),
+        ),
       ],
     },
   };
@@ -148,7 +138,7 @@ function requireCatalogEditor(req: ApiRequest): void {
 
 async function addEventType(req: ApiRequest): Promise<ApiResult> {
   requireCatalogEditor(req);
-  const input = parseWith(eventTypeInput, req.body);
+  const input = parseWith(eventTypeInputSchema, req.body);
   if (isBuiltInEventType(input.name)) throw new Conflict(`Event type ${input.name} is built in`);
   if (isInterlockType(input.name)) {
     throw new ValidationError([

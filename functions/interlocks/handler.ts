@@ -1,19 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
 import type { AuditEntry } from '#shared/adapters/auditStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
+import type { AuditView } from '#shared/domain/interlockView.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Forbidden, HttpError, ValidationError } from '#shared/http/errors.ts';
+import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Interlock controls (SPEC §6): visibility, lock / unlock / status through the targets, the audit trail. */
-const auditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(2048).optional(),
-});
-
 const serviceId = (req: ApiRequest): string => req.path.serviceId ?? '';
 
 /** Counts the outcome (InterlockSucceeded / InterlockFailed / InterlockDenied) and logs it, without secrets. */
@@ -59,7 +55,7 @@ async function getStatus(req: ApiRequest): Promise<ApiResult> {
   return { statusCode: 200, body: result };
 }
 
-function auditView(entry: AuditEntry) {
+function auditView(entry: AuditEntry): AuditView {
   return {
     at: entry.at,
     who: entry.who,
@@ -91,7 +87,7 @@ function auditView(entry: AuditEntry) {
 }
 
 async function getAudit(req: ApiRequest): Promise<ApiResult> {
-  const query = parseWith(auditQuery, req.query);
+  const query = parseWith(pageQuery, req.query);
   try {
     const page = await services().interlocks.auditTrail(req.principal, serviceId(req), query);
     return {

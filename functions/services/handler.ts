@@ -1,41 +1,17 @@
 import { z } from 'zod';
 import { hasInterlock, type Service } from '#shared/adapters/serviceStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
+import { type ServiceView, serviceIdSchema, serviceInputSchema } from '#shared/domain/serviceView.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
+import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Services (instruments) of a tenant, with their tags: `has_interlock` turns interlock controls on (SPEC §6). */
-const serviceIdSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : -');
-
-const serviceInput = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  tags: z
-    .array(
-      z
-        .string()
-        .trim()
-        .min(1)
-        .max(64)
-        .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : -'),
-    )
-    .max(50)
-    .default([]),
-});
-
-const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(2048).optional(),
-});
-
-function serviceView(service: Service) {
+function serviceView(service: Service): ServiceView {
   return {
     id: service.id,
     name: service.name,
@@ -48,7 +24,7 @@ function serviceView(service: Service) {
 async function putService(req: ApiRequest): Promise<ApiResult> {
   if (!hasRole(req.principal, 'staff')) throw new Forbidden('Managing services needs admin or staff');
   const id = parseWith(z.strictObject({ serviceId: serviceIdSchema }), req.path).serviceId;
-  const input = parseWith(serviceInput, req.body);
+  const input = parseWith(serviceInputSchema, req.body);
   const service: Service = {
     id,
     name: input.name,
@@ -68,7 +44,7 @@ async function getService(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function listServices(req: ApiRequest): Promise<ApiResult> {
-  const query = parseWith(listQuery, req.query);
+  const query = parseWith(pageQuery, req.query);
   try {
     const page = await services().serviceStore.list(req.principal.tenant, query);
     return {

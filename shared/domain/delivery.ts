@@ -57,21 +57,3 @@ export interface Attempt {
   test?: boolean;
   at: string;
 }
-
-export function attemptView(a: Attempt): Record<string, unknown> {
-  return {
-    delivery_id: a.deliveryId,
-    event_id: a.eventId,
-    hook_id: a.hookId,
-    type: a.type,
-    attempt: a.attempt,
-    result: a.result,
-    status: a.status ?? null,
-    latency_ms: a.latencyMs,
-    error: a.error ?? null,
-    response: a.response ?? null,
-    next_attempt_at: a.nextAttemptAt ?? null,
-    test: a.test ?? false,
-    at: a.at,
-  };
-}

@@ -14,3 +14,10 @@ export const redriveSchema = z.strictObject({
   hook_id: z.string().min(1).optional(),
   max: z.number().int().min(1).max(1000).default(100),
 });
+
+/** The `Idempotency-Key` header of `POST /v1/events`: the same key within 24 h answers the first result. */
+export const idempotencyKey = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');

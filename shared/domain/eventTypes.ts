@@ -52,3 +52,20 @@ export const eventPattern = z
     /^(\*|[a-z0-9_-]+([./][a-z0-9_-]+)*([./]\*)?)$/,
     'must be an event type, "*", or a prefix ending in ".*" or "/*"',
   );
+
+/** `POST /v1/event-types`: an admin adds a type to the tenant's catalog. */
+export const eventTypeInputSchema = z.strictObject({
+  name: eventTypeName,
+  description: z.string().max(500).optional(),
+});
+
+/** One catalog entry as the API answers it. */
+export const eventTypeViewSchema = z.object({
+  name: z.string(),
+  built_in: z.boolean(),
+  description: z.string().optional(),
+  created_at: z.string().optional(),
+});
+export type EventTypeView = z.infer<typeof eventTypeViewSchema>;
+
+export const eventTypeListSchema = z.object({ event_types: z.array(eventTypeViewSchema) });

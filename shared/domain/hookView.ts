@@ -1,8 +1,55 @@
-import type { Hook } from './hook.ts';
+import { z } from 'zod';
+import { deviceKinds, type Hook, hookMethods, signingProfiles } from './hook.ts';
 
-/** A hook as the API answers it: snake_case, and no secret value — only whether one is set. */
-export function hookView(hook: Hook, warnings: string[] = []): Record<string, unknown> {
-  const auth =
+/**
+ * A hook as the API answers it: snake_case, and no secret value — only whether one is set. The
+ * schema is the OpenAPI document's response schema and the view function's return type.
+ */
+export const hookViewSchema = z.object({
+  id: z.string(),
+  number: z.number().int(),
+  name: z.string(),
+  events: z.array(z.string()),
+  scope: z.string().nullable(),
+  url: z.string(),
+  method: z.enum(hookMethods),
+  headers: z.record(z.string(), z.string()),
+  auth: z.discriminatedUnion('type', [
+    z.object({ type: z.literal('none') }),
+    z.object({ type: z.literal('basic'), username: z.string(), password_set: z.literal(true) }),
+    z.object({
+      type: z.literal('headers'),
+      authentication_header_names: z.array(z.string()),
+      username: z.string().optional(),
+    }),
+  ]),
+  data: z.record(z.string(), z.unknown()),
+  insecure_tls: z.boolean(),
+  signing: z.object({
+    profile: z.enum(signingProfiles),
+    secret_set: z.boolean(),
+    previous_secret_valid_until: z.string().optional(),
+  }),
+  device: z.object({
+    kind: z.enum(deviceKinds),
+    channel: z.number().int(),
+    on_means: z.enum(['unlocked', 'locked']),
+  }),
+  timeout_ms: z.number().int().nullable(),
+  enabled: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  warnings: z.array(z.string()).optional(),
+});
+export type HookView = z.infer<typeof hookViewSchema>;
+
+export const hookPageSchema = z.object({
+  hooks: z.array(hookViewSchema),
+  next_cursor: z.string().nullable(),
+});
+
+export function hookView(hook: Hook, warnings: string[] = []): HookView {
+  const auth: HookView['auth'] =
     hook.auth.type === 'basic'
       ? { type: 'basic', username: hook.auth.username, password_set: true }
       : hook.auth.type === 'headers'
@@ -39,3 +86,14 @@ export function hookView(hook: Hook, warnings: string[] = []): Record<string, un
     ...(warnings.length ? { warnings } : {}),
   };
 }
+
+/** A webhook user's grant on a hook, as the API answers it. */
+export const grantViewSchema = z.object({
+  hook_id: z.string(),
+  principal_id: z.string(),
+  granted_by: z.string(),
+  granted_at: z.string(),
+});
+export type GrantView = z.infer<typeof grantViewSchema>;
+
+export const grantListSchema = z.object({ grants: z.array(grantViewSchema.omit({ hook_id: true })) });

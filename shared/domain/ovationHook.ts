@@ -52,7 +52,7 @@ function numericOrString(value: string): number | string {
 }
 
 /** The seed's response shape; the password is retained and passed but never returned. */
-export function ovationView(hook: Hook): Record<string, unknown> {
+export function ovationView(hook: Hook): OvationEndpointView {
   return {
     id: hook.number,
     target_url: hook.url,
@@ -62,3 +62,19 @@ export function ovationView(hook: Hook): Record<string, unknown> {
     requestHeaders: hook.headers,
   };
 }
+
+/** One endpoint as Ovation answers it (`ovationView`). */
+export const ovationEndpointViewSchema = z.object({
+  id: z.number().int(),
+  target_url: z.string(),
+  event: z.string().nullable(),
+  username: z.string().nullable(),
+  project_requisition_template_association_id: z.union([z.number().int(), z.string()]).nullable(),
+  requestHeaders: z.record(z.string(), z.string()),
+});
+export type OvationEndpointView = z.infer<typeof ovationEndpointViewSchema>;
+
+export const ovationEndpointAnswerSchema = z.object({ webhook_endpoint: ovationEndpointViewSchema });
+export const ovationEndpointListSchema = z.object({ webhook_endpoints: z.array(ovationEndpointViewSchema) });
+/** Ovation's 422: `{"errors": ["Event not found", ...]}`. */
+export const ovationErrorsSchema = z.object({ errors: z.array(z.string()) });

@@ -5,7 +5,8 @@ import type { InterlockClient, TargetCall } from '../adapters/interlockClient.ts
 import { hasInterlock, INTERLOCK_TAG, type Service, type ServiceStore } from '../adapters/serviceStore.ts';
 import type { Hook } from '../domain/hook.ts';
 import { describeHttpFailure, readStatus } from '../domain/interlockDevice.ts';
-import { type ControlDecision, type ControlWindow, controlsVisible } from '../domain/interlockWindow.ts';
+import type { ActResult, ControlsView, StatusResult, TargetReport } from '../domain/interlockView.ts';
+import { type ControlDecision, controlsVisible } from '../domain/interlockWindow.ts';
 import { Conflict, Forbidden, type HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 
@@ -25,36 +26,6 @@ export interface InterlockServiceDeps {
   now?: () => Date;
   /** Told when an audit record could not be written (the call itself has already happened). */
   onAuditFailure?: (error: unknown, entry: AuditEntry) => void;
-}
-
-export interface ControlsView {
-  service_id: string;
-  visible: boolean;
-  reason: string;
-  window?: ControlWindow;
-  /** How many targets each action has, when the controls are visible. */
-  targets?: Record<AuditAction, number>;
-}
-
-export interface TargetReport {
-  hook_id: string;
-  name: string;
-  ok: boolean;
-  status?: number;
-  error?: string;
-  latency_ms: number;
-}
-
-export interface ActResult {
-  service_id: string;
-  action: PushAction;
-  targets: { hook_id: string; status: number; latency_ms: number }[];
-}
-
-export interface StatusResult {
-  service_id: string;
-  status: 'locked' | 'unlocked';
-  target: { hook_id: string; name: string; latency_ms: number };
 }
 
 /** A hook is a target of `interlock.<action>` for a service when it names the action and is scoped to it. */

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { eventInputSchema, idempotencyKey, redriveSchema } from '#shared/domain/eventInput.ts';
+import {
+  attemptPageSchema,
+  attemptViewSchema,
+  eventAcceptedSchema,
+  eventViewSchema,
+  redriveResultSchema,
+} from '#shared/domain/eventView.ts';
+import type { Contract } from '#shared/http/operation.ts';
+import { pageQuery } from '#shared/http/queries.ts';
+
+/** The contract of the Events function's routes (see shared/http/operation.ts). */
+export const eventsContract: Contract = {
+  'POST /v1/events': {
+    summary: 'Publish an event: one delivery is enqueued per matching hook',
+    description:
+      'The same Idempotency-Key within 24 h answers the first result (header idempotent-replayed: true) and enqueues nothing.',
+    body: eventInputSchema,
+    headers: z.object({ 'Idempotency-Key': idempotencyKey.optional() }),
+    ok: {
+      status: 202,
+      body: eventAcceptedSchema,
+      links: {
+        GetEvent: { route: 'GET /v1/events/{eventId}', parameters: { eventId: '$response.body#/event_id' } },
+      },
+    },
+    errors: [403, 409, 503],
+  },
+  'GET /v1/events/{eventId}': {
+    summary: 'An event and the state of each of its deliveries',
+    ok: { status: 200, body: eventViewSchema },
+    errors: [403],
+  },
+  'GET /v1/hooks/{hookId}/deliveries': {
+    summary: "A hook's delivery attempts, newest first (paginated)",
+    query: pageQuery,
+    ok: { status: 200, body: attemptPageSchema },
+    errors: [403],
+  },
+  'POST /v1/hooks/{hookId}/test': {
+    summary: 'Send a test.ping to the hook now and answer the attempt',
+    ok: { status: 200, body: attemptViewSchema },
+    errors: [403],
+  },
+  'POST /v1/dlq/redrive': {
+    summary: "Re-enqueue the tenant's dead-lettered deliveries (admin)",
+    body: redriveSchema,
+    ok: { status: 200, body: redriveResultSchema },
+    errors: [403],
+  },
+};
