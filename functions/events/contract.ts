@@ -40,8 +40,9 @@ export const eventsContract: Contract = {
   },
   'POST /v1/hooks/{hookId}/test': {
     summary: 'Send a test.ping to the hook now and answer the attempt',
+    description: 'Interlock targets are refused (422): they are called only through the interlock routes.',
     ok: { status: 200, body: attemptViewSchema },
-    errors: [403],
+    errors: [403, 422],
   },
   'POST /v1/dlq/redrive': {
     summary: "Re-enqueue the tenant's dead-lettered deliveries (admin)",
