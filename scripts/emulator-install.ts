@@ -2,7 +2,7 @@
 import { ensureEmulatorInstalled } from './local/emulator.ts';
 
 try {
-  ensureEmulatorInstalled((line) => console.log(line));
+  await ensureEmulatorInstalled((line) => console.log(line));
   console.log('emulator ready: .venv/bin/moto_server');
 } catch (err) {
   console.error((err as Error).message);

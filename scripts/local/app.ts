@@ -28,20 +28,30 @@ export interface LocalAppOptions {
   env?: Record<string, string>;
   /** Run the delivery queue consumer (default true). */
   consumeQueue?: boolean;
+  /** Keep the emulator's state in this file across restarts (see emulator.ts); memory only without. */
+  statePath?: string;
   log?: (line: string) => void;
 }
+
+/** How long a stop waits for deliveries in hand before leaving them to SQS's visibility timeout. */
+export const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface LocalApp {
   url: string;
   port: number;
   emulatorEndpoint: string;
   resources: ProvisionedResources;
+  /** Deliveries being attempted right now, across the queue consumers. */
+  readonly inFlight: number;
+  /** Stops the API, lets deliveries in hand finish (at most DRAIN_TIMEOUT_MS), stops the emulator. */
   stop(): Promise<void>;
 }
 
 export async function startLocalApp(options: LocalAppOptions = {}): Promise<LocalApp> {
   const log = options.log;
-  const emulator: RunningEmulator | undefined = options.emulatorEndpoint ? undefined : await startEmulator();
+  const emulator: RunningEmulator | undefined = options.emulatorEndpoint
+    ? undefined
+    : await startEmulator({ statePath: options.statePath, log: options.log });
   const emulatorEndpoint = options.emulatorEndpoint ?? emulator!.endpoint;
   try {
     const defaults: Record<string, string> = {
@@ -90,13 +100,21 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
       port,
       emulatorEndpoint,
       resources: provisioned,
+      get inFlight() {
+        return consumers.reduce((sum, c) => sum + c.inFlight, 0);
+      },
       async stop() {
-        await Promise.all(consumers.map((c) => c.stop()));
-        sqs.destroy();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        const drained = await Promise.all(consumers.map((c) => c.stop(DRAIN_TIMEOUT_MS)));
+        if (drained.includes(false)) {
+          log?.(
+            '[queue] deliveries still running were left to SQS: they are attempted again after the next start',
+          );
+        }
+        sqs.destroy();
         await emulator?.stop();
       },
     };

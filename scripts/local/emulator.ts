@@ -4,9 +4,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -14,6 +15,10 @@ const venv = join(root, '.venv');
 const requirements = join(root, 'scripts', 'local', 'emulator-requirements.txt');
 const stamp = join(venv, '.latchkey-requirements.sha256');
 const motoServer = join(venv, 'bin', 'moto_server');
+const venvPython = join(venv, 'bin', 'python');
+const launcher = join(root, 'scripts', 'local', 'moto_persistent.py');
+/** How long a stop waits for the emulator to save and exit before it is killed. */
+export const STOP_TIMEOUT_MS = 5000;
 
 export class EmulatorError extends Error {
   override name = 'EmulatorError';
@@ -40,22 +45,65 @@ function findPython(): string {
   );
 }
 
-/** Installs the pinned emulator into .venv/ unless the same requirements are already installed. */
-export function ensureEmulatorInstalled(log: (line: string) => void = console.error): void {
+/** The pinned packages (`name==version` lines) of the requirements file. */
+function pinnedPackages(): string[] {
+  return readFileSync(requirements, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/**
+ * Installs the pinned emulator into .venv/ unless the same requirements are already installed.
+ * The first time it says what it installs, shows each package as pip fetches it and how long the
+ * whole usually takes; later calls return at once.
+ */
+export async function ensureEmulatorInstalled(log: (line: string) => void = console.error): Promise<void> {
   const hash = requirementsHash();
   if (existsSync(motoServer) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return;
   const python = findPython();
-  log(`[emulator] installing moto (pinned) into ${venv} ...`);
+  const packages = pinnedPackages();
+  const moto = packages.find((p) => p.toLowerCase().startsWith('moto==')) ?? 'moto';
+  const started = Date.now();
+  log(
+    `[emulator] first start: installing the local AWS emulator (${moto} and ${packages.length - 1} pinned ` +
+      `dependencies from ${relative(root, requirements)}) into .venv/. This usually takes 1-4 minutes; ` +
+      'later starts skip it.',
+  );
   if (!existsSync(join(venv, 'bin', 'pip'))) {
+    log('[emulator] creating the virtualenv .venv/ ...');
     execFileSync(python, ['-m', 'venv', venv], { stdio: 'inherit' });
   }
-  execFileSync(
-    join(venv, 'bin', 'pip'),
-    ['install', '--quiet', '--disable-pip-version-check', '-r', requirements],
-    { stdio: 'inherit' },
-  );
+  let collected = 0;
+  await new Promise<void>((resolve, reject) => {
+    const pip = spawn(
+      join(venv, 'bin', 'pip'),
+      ['install', '--progress-bar', 'off', '--disable-pip-version-check', '-r', requirements],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let tail = '';
+    const lines = createInterface({ input: pip.stdout });
+    lines.on('line', (line) => {
+      tail = `${tail}\n${line}`.slice(-4000);
+      const collecting = /^Collecting (\S+)/.exec(line);
+      if (collecting) {
+        collected += 1;
+        log(`[emulator] [${collected}/${packages.length}] fetching ${collecting[1]}`);
+      } else if (line.startsWith('Installing collected packages')) {
+        log(`[emulator] unpacking ${collected} packages into .venv/ ...`);
+      }
+    });
+    pip.stderr.on('data', (chunk: Buffer) => {
+      tail = `${tail}\n${chunk.toString()}`.slice(-4000);
+    });
+    pip.once('error', reject);
+    pip.once('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new EmulatorError(`pip install of the emulator failed (exit ${code}):\n${tail.trim()}`));
+    });
+  });
   writeFileSync(stamp, `${hash}\n`);
-  log('[emulator] installed');
+  log(`[emulator] installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 export async function freePort(): Promise<number> {
@@ -99,18 +147,34 @@ export interface RunningEmulator {
 export interface StartOptions {
   port?: number;
   readyTimeoutMs?: number;
+  /**
+   * Keep the emulator's state in this file: loaded at start, saved every second when it changed
+   * and at stop (scripts/local/moto_persistent.py). Without it the state lives in memory only.
+   */
+  statePath?: string;
+  /** Where install progress goes (the first start installs the emulator). */
+  log?: (line: string) => void;
 }
 
-/** Starts moto_server on 127.0.0.1; resolves once `/moto-api/` answers, rejects clearly otherwise. */
+/**
+ * Starts the emulator (moto through scripts/local/moto_persistent.py) on 127.0.0.1; resolves once
+ * `/moto-api/` answers, rejects clearly otherwise. The emulator holds a pipe from this process on
+ * its stdin and exits when it closes, so it never outlives this process, however that one ends.
+ */
 export async function startEmulator(options: StartOptions = {}): Promise<RunningEmulator> {
-  ensureEmulatorInstalled();
+  await ensureEmulatorInstalled(options.log);
   const requested = options.port ?? (Number(process.env.LATCHKEY_EMULATOR_PORT) || undefined);
   const port = requested ?? (await freePort());
   await assertPortFree(port);
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+  const args = [launcher, '--host', '127.0.0.1', '--port', String(port)];
+  if (options.statePath) {
+    mkdirSync(dirname(options.statePath), { recursive: true });
+    args.push('--state', options.statePath);
+  }
+  const child: ChildProcess = spawn(venvPython, args, {
     detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['pipe', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_PORT: String(port) },
   });
   let stderr = '';
@@ -142,7 +206,10 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
   }
   child.stderr?.removeAllListeners('data');
   child.stderr?.resume();
+  // Neither the child nor the pipes keep this process alive; the stdin pipe closes when it exits.
   child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   return {
     endpoint,
     port,
@@ -153,16 +220,21 @@ export async function startEmulator(options: StartOptions = {}): Promise<Running
     async stop() {
       if (exited !== null) return;
       const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      killGroup(child);
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+      // SIGTERM: the emulator saves its state once more (when it has a state file) and exits.
+      killGroup(child, 'SIGTERM');
+      const bounded = await Promise.race([
+        gone.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), STOP_TIMEOUT_MS)),
+      ]);
+      if (!bounded) killGroup(child, 'SIGKILL');
     },
   };
 }
 
-function killGroup(child: ChildProcess): void {
+function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
   if (child.pid === undefined) return;
   try {
-    process.kill(-child.pid, 'SIGTERM');
+    process.kill(-child.pid, signal);
   } catch {
     // already gone
   }

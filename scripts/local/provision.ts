@@ -1,6 +1,7 @@
 /**
  * Creates, in the emulator, the resources the CDK stack declares, from the same definition
- * (shared/resources.ts).
+ * (shared/resources.ts). Idempotent: with a persisted emulator state (`npm start` keeps it in
+ * .local/) the resources exist already and are reused as they are, contents included.
  */
 import {
   CreateTableCommand,
@@ -8,7 +9,13 @@ import {
   type GlobalSecondaryIndex,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { envNames, resources } from '../../shared/resources.ts';
 
 export interface ProvisionedResources {
@@ -17,6 +24,31 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   /** Environment variables the functions read. */
   env: Record<string, string>;
+}
+
+/** A table that exists already (a restored emulator state) is kept as it is. */
+async function ignoreExisting(created: Promise<unknown>): Promise<void> {
+  try {
+    await created;
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceInUseException') throw err;
+  }
+}
+
+/** Creates the queue, or brings an existing one (a restored state) to these attributes. */
+async function ensureQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<string> {
+  try {
+    return (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+  } catch (err) {
+    if ((err as Error).name !== 'QueueNameExists' && (err as Error).name !== 'QueueAlreadyExists') throw err;
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
+    return QueueUrl!;
+  }
 }
 
 export async function provision(endpoint: string, prefix: string): Promise<ProvisionedResources> {
@@ -43,17 +75,22 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
     ],
     Projection: { ProjectionType: 'ALL' },
   }));
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [...attributeNames].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: table.partitionKey, KeyType: 'HASH' },
-        { AttributeName: table.sortKey, KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: indexes,
-    }),
+  await ignoreExisting(
+    ddb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributeNames].map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
+        KeySchema: [
+          { AttributeName: table.partitionKey, KeyType: 'HASH' },
+          { AttributeName: table.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: indexes,
+      }),
+    ),
   );
   await ddb.send(
     new UpdateTimeToLiveCommand({
@@ -62,33 +99,23 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
     }),
   );
 
-  const dlq = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${prefix}-deliveries-dlq`,
-      Attributes: { MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds) },
-    }),
-  );
-  const deadLetterQueueUrl = dlq.QueueUrl!;
+  const deadLetterQueueUrl = await ensureQueue(sqs, `${prefix}-deliveries-dlq`, {
+    MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds),
+  });
   const dlqAttributes = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
   );
   const visibility = Number(
     process.env.LATCHKEY_VISIBILITY_TIMEOUT ?? deliveryQueue.visibilityTimeoutSeconds,
   );
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: `${prefix}-deliveries`,
-      Attributes: {
-        VisibilityTimeout: String(visibility),
-        MessageRetentionPeriod: String(deliveryQueue.retentionSeconds),
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-          maxReceiveCount: deliveryQueue.maxReceiveCount,
-        }),
-      },
+  const deliveryQueueUrl = await ensureQueue(sqs, `${prefix}-deliveries`, {
+    VisibilityTimeout: String(visibility),
+    MessageRetentionPeriod: String(deliveryQueue.retentionSeconds),
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+      maxReceiveCount: deliveryQueue.maxReceiveCount,
     }),
-  );
-  const deliveryQueueUrl = queue.QueueUrl!;
+  });
   ddb.destroy();
   sqs.destroy();
   return {

@@ -27,9 +27,16 @@ export interface QueueConsumerOptions {
 }
 
 export interface QueueConsumer {
-  stop(): Promise<void>;
+  /**
+   * Stops receiving, then waits for the batch in hand, at most `maxWaitMs`. A batch still running
+   * then is left alone: its messages were not deleted, so SQS hands them out again after their
+   * visibility timeout (at-least-once, nothing lost). Resolves true when nothing was left running.
+   */
+  stop(maxWaitMs?: number): Promise<boolean>;
   /** Batches handed to the handler so far. */
   readonly batches: number;
+  /** Records handed to the handler and not yet finished. */
+  readonly inFlight: number;
 }
 
 function toRecord(message: Message, queueArn: string): SQSRecord {
@@ -70,6 +77,7 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
   const queueArn = arn.Attributes?.QueueArn ?? queueUrl;
   const controller = new AbortController();
   let batches = 0;
+  let inFlight = 0;
 
   const loop = async (): Promise<void> => {
     while (!controller.signal.aborted) {
@@ -96,6 +104,7 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
       batches += 1;
       const records = messages.map((m) => toRecord(m, queueArn));
       let failed = new Set<string>(records.map((r) => r.messageId));
+      inFlight = records.length;
       try {
         const result = await handler(
           { Records: records },
@@ -115,6 +124,7 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
           }),
         );
       }
+      inFlight = 0;
     }
   };
   const running = loop();
@@ -122,9 +132,23 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
     get batches() {
       return batches;
     },
-    async stop() {
+    get inFlight() {
+      return inFlight;
+    },
+    async stop(maxWaitMs = Number.POSITIVE_INFINITY) {
       controller.abort();
-      await running.catch(() => undefined);
+      const finished = running.then(
+        () => true,
+        () => true,
+      );
+      if (!Number.isFinite(maxWaitMs)) return finished;
+      let timer: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), maxWaitMs);
+      });
+      const result = await Promise.race([finished, gaveUp]);
+      clearTimeout(timer);
+      return result;
     },
   };
 }

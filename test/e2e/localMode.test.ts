@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/local/emulator.ts';
 
@@ -17,7 +20,12 @@ describe('npm start', () => {
     const port = await freePort();
     let output = '';
     child = spawn('npm', ['start', '--silent'], {
-      env: { ...process.env, PORT: String(port), LATCHKEY_QUIET: '1' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        LATCHKEY_QUIET: '1',
+        LATCHKEY_STATE_DIR: mkdtempSync(join(tmpdir(), 'latchkey-state-')),
+      },
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

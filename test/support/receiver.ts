@@ -47,7 +47,7 @@ const tlsDir = join(dirname(fileURLToPath(import.meta.url)), 'tls');
  * A webhook receiver on 127.0.0.1 (plain HTTP, or HTTPS with a self-signed certificate) that
  * records every request and answers with scripted replies.
  */
-export async function startReceiver(options: { https?: boolean } = {}): Promise<Receiver> {
+export async function startReceiver(options: { https?: boolean; port?: number } = {}): Promise<Receiver> {
   const received: Received[] = [];
   const queue: Reply[] = [];
   const sockets = new Map<Socket, number>();
@@ -111,7 +111,7 @@ export async function startReceiver(options: { https?: boolean } = {}): Promise<
   server.on(options.https ? 'secureConnection' : 'connection', (socket: Socket) => {
     sockets.set(socket, sockets.size + 1);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   receiver.url = `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`;
   return receiver;
