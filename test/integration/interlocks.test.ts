@@ -3,6 +3,12 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
+import {
+  type DeviceServer,
+  startPlainInterlock,
+  startShellyLike,
+  startTasmotaLike,
+} from '../../scripts/local/deviceServers.ts';
 import { AuditStore } from '../../shared/adapters/auditStore.ts';
 import { BookingStore } from '../../shared/adapters/bookingStore.ts';
 import { HookStore } from '../../shared/adapters/hookStore.ts';
@@ -14,12 +20,6 @@ import type { Booking } from '../../shared/domain/interlockWindow.ts';
 import { Forbidden } from '../../shared/http/errors.ts';
 import type { Principal, Role } from '../../shared/http/principal.ts';
 import { InterlockService } from '../../shared/services/interlockService.ts';
-import {
-  type DeviceServer,
-  startPlainInterlock,
-  startShellyLike,
-  startTasmotaLike,
-} from '../support/deviceServers.ts';
 import { captureOutput } from '../support/inspect.ts';
 import { type ApiCall, call, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
 

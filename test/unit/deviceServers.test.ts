@@ -1,4 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  type DeviceServer,
+  startPlainInterlock,
+  startShellyLike,
+  startTasmotaLike,
+} from '../../scripts/local/deviceServers.ts';
 import { digestAuthorization, parseDigestChallenge } from '../../shared/domain/digestAuth.ts';
 import type { HookDevice } from '../../shared/domain/hook.ts';
 import {
@@ -8,12 +14,6 @@ import {
   readStatus,
   type StatusReading,
 } from '../../shared/domain/interlockDevice.ts';
-import {
-  type DeviceServer,
-  startPlainInterlock,
-  startShellyLike,
-  startTasmotaLike,
-} from '../support/deviceServers.ts';
 
 const context = { serviceId: 'svc-1', userId: 'u-1', requestedAt: '2026-01-01T10:00:00Z' };
 const started: DeviceServer[] = [];

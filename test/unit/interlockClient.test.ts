@@ -1,14 +1,14 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { INTERLOCK_DEFAULT_TIMEOUT_MS, InterlockClient } from '../../shared/adapters/interlockClient.ts';
-import { createOutboundHttp } from '../../shared/adapters/outboundHttp.ts';
-import type { SecretStore } from '../../shared/adapters/secretStore.ts';
-import type { Hook, HookCredentials } from '../../shared/domain/hook.ts';
 import {
   type DeviceServer,
   startPlainInterlock,
   startShellyLike,
   startTasmotaLike,
-} from '../support/deviceServers.ts';
+} from '../../scripts/local/deviceServers.ts';
+import { INTERLOCK_DEFAULT_TIMEOUT_MS, InterlockClient } from '../../shared/adapters/interlockClient.ts';
+import { createOutboundHttp } from '../../shared/adapters/outboundHttp.ts';
+import type { SecretStore } from '../../shared/adapters/secretStore.ts';
+import type { Hook, HookCredentials } from '../../shared/domain/hook.ts';
 
 const http = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
 const context = { serviceId: 'svc-1', userId: 'alice', requestedAt: '2026-03-02T10:00:00.000Z' };

@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { parseDigestParams } from '../../shared/domain/digestAuth.ts';
 
 /**
- * Local fake interlock devices for tests, on 127.0.0.1 and a free port: a plain webhook
+ * Fake interlock devices on 127.0.0.1 (a free port unless one is given): a plain webhook
  * interlock (seed semantics), a Shelly Gen2+-like relay (RPC over HTTP, SHA-256 Digest auth)
  * and a Tasmota-like relay (`/cm?cmnd=...`, query-string credentials). Each records every
- * request it received, so tests assert on what a real device would have seen.
+ * request it received, so tests assert on what a real device would have seen; `npm run device`
+ * runs one for trying interlocks by hand (scripts/device.ts).
  */
 export interface RecordedRequest {
   method: string;
@@ -23,6 +24,14 @@ export interface DeviceServer {
   close(): Promise<void>;
 }
 
+/** Where a device listens and who hears about each request. */
+export interface DeviceServerOptions {
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
+  /** Called with each request and the status the device answered. */
+  onRequest?: (request: RecordedRequest, status: number) => void;
+}
+
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
 function sendJson(
@@ -35,7 +44,10 @@ function sendJson(
   res.end(JSON.stringify(value));
 }
 
-async function startDeviceServer(handle: Handler): Promise<DeviceServer & { timers: Set<NodeJS.Timeout> }> {
+async function startDeviceServer(
+  handle: Handler,
+  options: DeviceServerOptions = {},
+): Promise<DeviceServer & { timers: Set<NodeJS.Timeout> }> {
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
@@ -43,7 +55,14 @@ async function startDeviceServer(handle: Handler): Promise<DeviceServer & { time
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', headers: { ...req.headers }, body });
+      const recorded = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: { ...req.headers },
+        body,
+      };
+      requests.push(recorded);
+      if (options.onRequest) res.once('finish', () => options.onRequest?.(recorded, res.statusCode));
       try {
         handle(req, body, res);
       } catch (error) {
@@ -51,7 +70,7 @@ async function startDeviceServer(handle: Handler): Promise<DeviceServer & { time
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -70,7 +89,7 @@ async function startDeviceServer(handle: Handler): Promise<DeviceServer & { time
 // ---------------------------------------------------------------------------------------------
 // Plain webhook interlock
 
-export interface PlainInterlockOptions {
+export interface PlainInterlockOptions extends DeviceServerOptions {
   /** Body of `GET /status`; default `{"status":"locked"|"unlocked"}` from the state. */
   statusBody?: string;
   /** Content type of `GET /status`; default application/json. */
@@ -118,7 +137,7 @@ export async function startPlainInterlock(opts: PlainInterlockOptions = {}): Pro
       if (!res.destroyed) answer();
     }, delay);
     timers?.add(timer);
-  });
+  }, opts);
   timers = server.timers;
   return {
     url: server.url,
@@ -144,7 +163,7 @@ const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8
  * status. With a password, every request needs SHA-256 Digest auth as user `admin`, checked in full.
  */
 export async function startShellyLike(
-  opts: { password?: string; realm?: string; channels?: number } = {},
+  opts: { password?: string; realm?: string; channels?: number } & DeviceServerOptions = {},
 ): Promise<RelayServer> {
   const realm = opts.realm ?? 'shellyplus1pm-a8032ab12345';
   const outputs = Array.from({ length: opts.channels ?? 1 }, () => false);
@@ -208,7 +227,7 @@ export async function startShellyLike(
     const wasOn = outputs[id]!;
     outputs[id] = on === 'true';
     return sendJson(res, 200, { was_on: wasOn });
-  });
+  }, opts);
   return { url: server.url, requests: server.requests, close: server.close, outputs };
 }
 
@@ -221,7 +240,7 @@ export async function startShellyLike(
  * one. With a password, `user` and `password` query parameters are required.
  */
 export async function startTasmotaLike(
-  opts: { user?: string; password?: string; channels?: number } = {},
+  opts: { user?: string; password?: string; channels?: number } & DeviceServerOptions = {},
 ): Promise<RelayServer> {
   const user = opts.user ?? 'admin';
   const outputs = Array.from({ length: opts.channels ?? 1 }, () => false);
@@ -248,6 +267,6 @@ export async function startTasmotaLike(
     }
     const key = outputs.length === 1 ? 'POWER' : `POWER${relay}`;
     return sendJson(res, 200, { [key]: outputs[index] ? 'ON' : 'OFF' });
-  });
+  }, opts);
   return { url: server.url, requests: server.requests, close: server.close, outputs };
 }
