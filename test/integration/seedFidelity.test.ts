@@ -1,8 +1,8 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
+import { type DeviceServer, startPlainInterlock } from '../../scripts/local/deviceServers.ts';
 import { deliveryIdFor } from '../../shared/domain/delivery.ts';
-import { type DeviceServer, startPlainInterlock } from '../support/deviceServers.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
 
