@@ -11,6 +11,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+    // Results and a summary, not application logs: a test's output is shown only when it fails
+    // (test/support/quietOutput.ts for stdout/stderr writes, `silent` for console.*).
+    silent: process.env.LATCHKEY_TEST_LOGS === '1' ? false : 'passed-only',
+    setupFiles: ['test/support/quietOutput.ts'],
     env: {
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',

@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionSpec } from '../../functions/manifest.ts';
@@ -68,6 +68,8 @@ export class LatchkeyFunction extends NodejsFunction {
         // ESM bundles need a require shim for CommonJS dependencies.
         banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
         externalModules: ['@aws-sdk/*'],
+        // Warnings and errors only: bundle sizes are reported by `npm run bench`.
+        logLevel: LogLevel.WARNING,
       },
     });
     Validations.of(this).acknowledge({

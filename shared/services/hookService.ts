@@ -25,8 +25,16 @@ export interface SavedHook {
   warnings: string[];
 }
 
-export function newHookId(): string {
-  return `hk_${randomBytes(10).toString('hex')}`;
+let lastIdMs = 0;
+
+/**
+ * `hk_` + 12 hex digits of the creation time in ms + 8 random hex digits. Hooks are keyed by id,
+ * so lists come out in creation order (oldest first) and their cursors stay stable as hooks are
+ * added. Within one instance the time part never repeats or goes back.
+ */
+export function newHookId(now = Date.now()): string {
+  lastIdMs = Math.max(now, lastIdMs + 1);
+  return `hk_${lastIdMs.toString(16).padStart(12, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 /** Which of a hook's event patterns name nothing in the tenant's catalog ("Event not found"). */

@@ -42,6 +42,8 @@ describe('npm start', () => {
     let health: Response | undefined;
     while (Date.now() < deadline && child.exitCode === null) {
       try {
+        // The banner is printed right after the server is up.
+        if (!output.includes('Latchkey is running on')) throw new Error('no banner yet');
         health = await fetch(`http://127.0.0.1:${port}/health`);
         break;
       } catch {

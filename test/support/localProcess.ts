@@ -70,6 +70,8 @@ export async function startLatchkey(port: number, env: Record<string, string>, e
   const state = await waitFor(
     async () => {
       if (proc.child.exitCode !== null) return 'exited';
+      // Up once /health answers and the banner (printed right after) is out.
+      if (!proc.output().includes('Latchkey is running on')) return undefined;
       const res = await fetch(`http://127.0.0.1:${port}/health`);
       return res.ok ? 'up' : undefined;
     },
