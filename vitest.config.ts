@@ -1,11 +1,20 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+/** Where the integration and bundle tiers record each function's AWS calls for the IAM tier. */
+const awsCallLog = (tier: string) => ({
+  LATCHKEY_AWS_CALL_LOG: join(import.meta.dirname, '.test-results', 'aws-calls', tier),
+});
+
 /**
- * Four projects, all run by `npm test`:
+ * Projects, all run by `npm test`:
  *  - unit: pure domain, no AWS
- *  - integration: handlers over real HTTP against the local AWS emulator (moto), real SDK clients
+ *  - integration: handlers over real HTTP against the local AWS emulator (moto), real SDK clients;
+ *    every AWS call is recorded per function (shared/adapters/awsCallRecorder.ts)
  *  - infra: CDK assertions and cdk-nag on the synthesized stack
  *  - e2e: `npm start` as a user runs it
+ *  - iam: after the others (groupOrder 2), evaluates every recorded call against the calling
+ *    function's role in the synthesized template with a real IAM policy evaluator
  * Results also go to .test-results/vitest.json, from which .ci/run prints its closing line.
  */
 export default defineConfig({
@@ -15,6 +24,9 @@ export default defineConfig({
     // (test/support/quietOutput.ts for stdout/stderr writes, `silent` for console.*).
     silent: process.env.LATCHKEY_TEST_LOGS === '1' ? false : 'passed-only',
     setupFiles: ['test/support/quietOutput.ts'],
+    // Every tier runs in group 1 and the IAM evaluation in group 2, after the calls are recorded.
+    // (Group 0 would not do: with one worker, vitest runs group-0 files last, in a group of their own.)
+    sequence: { groupOrder: 1 },
     env: {
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -30,7 +42,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/emulatorGlobalSetup.ts'],
+          globalSetup: ['test/support/emulatorGlobalSetup.ts', 'test/support/awsCallLogSetup.ts'],
+          env: awsCallLog('integration'),
           testTimeout: 30_000,
           hookTimeout: 120_000,
         },
@@ -47,6 +60,16 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'iam',
+          include: ['test/iam/**/*.test.ts'],
+          sequence: { groupOrder: 2 },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

@@ -23,16 +23,67 @@ export interface FunctionSpec {
   consumesDeliveryQueue?: boolean;
   timeoutSeconds?: number;
   memoryMb?: number;
+  /**
+   * What the function's role may do. The shorthands grant the actions of `accessLevels`; a list
+   * grants exactly those actions. The IAM tier (test/iam/) fails on any recorded call these do not
+   * allow, and on any granted action no recorded call needs: list exactly what the code calls.
+   */
   access: {
-    table?: 'read' | 'readwrite';
-    /** Send to the delivery queue. */
-    deliveryQueue?: boolean;
-    /** Send to and receive from the dead-letter queue (explicit dead-lettering, redrive). */
-    deadLetterQueue?: boolean;
-    secrets?: 'read' | 'readwrite';
+    table?: 'read' | 'readwrite' | readonly TableAction[];
+    /** true: send to the delivery queue. */
+    deliveryQueue?: boolean | readonly QueueAction[];
+    /** true: send to and receive from the dead-letter queue (explicit dead-lettering, redrive). */
+    deadLetterQueue?: boolean | readonly QueueAction[];
+    /** Hook credential secrets under the stack's prefix. */
+    secrets?: 'read' | 'readwrite' | readonly SecretAction[];
   };
   environment?: Record<string, string>;
 }
+
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
+export type QueueAction =
+  | 'SendMessage'
+  | 'ReceiveMessage'
+  | 'DeleteMessage'
+  | 'ChangeMessageVisibility'
+  | 'GetQueueAttributes';
+export type SecretAction =
+  | 'GetSecretValue'
+  | 'CreateSecret'
+  | 'PutSecretValue'
+  | 'DeleteSecret'
+  | 'TagResource';
+
+/** The actions the access shorthands stand for (a transaction item needs its single-item action). */
+export const accessLevels = {
+  table: {
+    read: ['GetItem', 'BatchGetItem', 'Query'],
+    readwrite: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+  },
+  deliveryQueue: ['SendMessage'],
+  deadLetterQueue: ['SendMessage', 'ReceiveMessage', 'DeleteMessage'],
+  /** CreateSecret with tags also needs TagResource. */
+  secrets: {
+    read: ['GetSecretValue'],
+    readwrite: ['GetSecretValue', 'CreateSecret', 'PutSecretValue', 'DeleteSecret', 'TagResource'],
+  },
+  /** The SQS event source mapping polls with the consumer's role. */
+  deliveryQueueConsumer: ['ReceiveMessage', 'DeleteMessage', 'ChangeMessageVisibility', 'GetQueueAttributes'],
+} as const satisfies {
+  table: Record<'read' | 'readwrite', readonly TableAction[]>;
+  deliveryQueue: readonly QueueAction[];
+  deadLetterQueue: readonly QueueAction[];
+  secrets: Record<'read' | 'readwrite', readonly SecretAction[]>;
+  deliveryQueueConsumer: readonly QueueAction[];
+};
 
 const r = (route: RouteSpec['route'], isPublic = false): RouteSpec =>
   isPublic ? { route, public: true } : { route };
@@ -91,21 +142,35 @@ export const functions: readonly FunctionSpec[] = [
       r('POST /v1/dlq/redrive'),
     ],
     timeoutSeconds: 29,
-    access: { table: 'readwrite', deliveryQueue: true, deadLetterQueue: true, secrets: 'read' },
+    access: {
+      table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      deliveryQueue: true,
+      // Redrive: receive from the DLQ, send to the delivery queue, delete from the DLQ.
+      deadLetterQueue: ['ReceiveMessage', 'DeleteMessage'],
+      // Test deliveries sign and authenticate like the dispatcher.
+      secrets: 'read',
+    },
   },
   {
     id: 'Dispatcher',
     description: 'Delivers queued (event, hook) messages with retries; dead-letters failures with the reason',
     entry: 'functions/dispatcher/handler.ts',
     consumesDeliveryQueue: true,
-    access: { table: 'readwrite', deliveryQueue: true, deadLetterQueue: true, secrets: 'read' },
+    access: {
+      // The hook, and the attempt log.
+      table: ['GetItem', 'PutItem'],
+      // Postponing a retry (the event source mapping's own actions are added for the consumer).
+      deliveryQueue: ['ChangeMessageVisibility'],
+      deadLetterQueue: ['SendMessage'],
+      secrets: 'read',
+    },
   },
   {
     id: 'Services',
     description: 'Services (instruments) and their tags; has_interlock turns interlock controls on',
     entry: 'functions/services/handler.ts',
     routes: [r('GET /v1/services'), r('GET /v1/services/{serviceId}'), r('PUT /v1/services/{serviceId}')],
-    access: { table: 'readwrite' },
+    access: { table: ['GetItem', 'Query', 'PutItem'] },
   },
   {
     id: 'Interlock',
@@ -119,7 +184,8 @@ export const functions: readonly FunctionSpec[] = [
       r('GET /v1/interlocks/{serviceId}/audit'),
     ],
     timeoutSeconds: 29,
-    access: { table: 'readwrite', secrets: 'read' },
+    // Services, bookings and interlock targets read; the audit trail written.
+    access: { table: ['GetItem', 'Query', 'PutItem'], secrets: 'read' },
   },
   // <manifest:functions> later functions are added above this line
 ];

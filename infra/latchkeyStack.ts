@@ -1,10 +1,9 @@
 import { ArnFormat, Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type FunctionSpec, functions as manifest } from '../functions/manifest.ts';
+import { accessLevels, type FunctionSpec, functions as manifest } from '../functions/manifest.ts';
 import { envNames, resources } from '../shared/resources.ts';
 import { Api } from './constructs/api.ts';
 import { Delivery } from './constructs/delivery.ts';
@@ -64,38 +63,42 @@ export class LatchkeyStack extends Stack {
       this.functions.set(spec.id, fn);
       this.acknowledgeScopedWildcards(fn, store, secretPrefix);
 
-      // Least privilege: exactly what the manifest says this function touches.
-      if (spec.access.table === 'read') store.table.grantReadData(fn);
-      if (spec.access.table === 'readwrite') store.table.grantReadWriteData(fn);
-      if (spec.access.deliveryQueue) delivery.queue.grantSendMessages(fn);
-      if (spec.access.deadLetterQueue) {
-        delivery.deadLetterQueue.grantSendMessages(fn);
-        delivery.deadLetterQueue.grantConsumeMessages(fn);
-      }
-      if (spec.access.secrets) {
-        const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
-        if (spec.access.secrets === 'readwrite') {
-          actions.push(
-            'secretsmanager:CreateSecret',
-            'secretsmanager:PutSecretValue',
-            'secretsmanager:UpdateSecret',
-            'secretsmanager:DeleteSecret',
-            'secretsmanager:TagResource',
-          );
-        }
+      // Least privilege: exactly the actions the manifest lists for this function (the IAM tier
+      // proves each is needed by a recorded call and enough for all of them).
+      const grant = (actions: readonly string[], service: string, resources: string[]) => {
+        if (actions.length === 0) return;
         fn.addToRolePolicy(
-          new PolicyStatement({ effect: Effect.ALLOW, actions, resources: [secretArnPattern] }),
-        );
-      }
-      if (spec.consumesDeliveryQueue) {
-        delivery.queue.grantConsumeMessages(fn);
-        fn.addEventSource(
-          new SqsEventSource(delivery.queue, {
-            batchSize: resources.dispatcher.batchSize,
-            maxBatchingWindow: Duration.seconds(resources.dispatcher.maxBatchingWindowSeconds),
-            reportBatchItemFailures: true,
+          new PolicyStatement({
+            effect: Effect.ALLOW,
+            actions: actions.map((a) => `${service}:${a}`),
+            resources,
           }),
         );
+      };
+      const { access } = spec;
+      const tableActions = typeof access.table === 'string' ? accessLevels.table[access.table] : access.table;
+      grant(tableActions ?? [], 'dynamodb', [store.table.tableArn, `${store.table.tableArn}/index/*`]);
+      const queueActions =
+        access.deliveryQueue === true ? accessLevels.deliveryQueue : access.deliveryQueue || [];
+      const consumerActions = spec.consumesDeliveryQueue ? accessLevels.deliveryQueueConsumer : [];
+      grant([...new Set([...queueActions, ...consumerActions])], 'sqs', [delivery.queue.queueArn]);
+      grant(
+        access.deadLetterQueue === true ? accessLevels.deadLetterQueue : access.deadLetterQueue || [],
+        'sqs',
+        [delivery.deadLetterQueue.queueArn],
+      );
+      const secretActions =
+        typeof access.secrets === 'string' ? accessLevels.secrets[access.secrets] : access.secrets;
+      grant(secretActions ?? [], 'secretsmanager', [secretArnPattern]);
+      if (spec.consumesDeliveryQueue) {
+        // A plain mapping, not SqsEventSource: that one grants the whole consume set (GetQueueUrl
+        // included) on its own; the consumer actions above are what the mapping calls.
+        fn.addEventSourceMapping('DeliveryQueue', {
+          eventSourceArn: delivery.queue.queueArn,
+          batchSize: resources.dispatcher.batchSize,
+          maxBatchingWindow: Duration.seconds(resources.dispatcher.maxBatchingWindowSeconds),
+          reportBatchItemFailures: true,
+        });
       }
     }
 

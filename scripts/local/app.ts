@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { functions } from '../../functions/manifest.ts';
+import { recordAwsCalls } from '../../shared/adapters/awsCallRecorder.ts';
 import { resources } from '../../shared/resources.ts';
 import { type RunningEmulator, startEmulator } from './emulator.ts';
 import { compileRoutes, loadHandler, startHttpApi } from './httpApi.ts';
@@ -76,7 +77,9 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     const port = typeof address === 'object' && address ? address.port : 0;
 
     const consumers: QueueConsumer[] = [];
-    const sqs = new SQSClient({ endpoint: emulatorEndpoint, region: process.env.AWS_REGION });
+    // The event source mapping polls with the consumer function's role: its calls are recorded as
+    // that function's (IAM tier).
+    const sqs = recordAwsCalls(new SQSClient({ endpoint: emulatorEndpoint, region: process.env.AWS_REGION }));
     if (options.consumeQueue ?? true) {
       for (const spec of functions.filter((f) => f.consumesDeliveryQueue)) {
         const handler = (await loadHandler(root, spec)) as Parameters<

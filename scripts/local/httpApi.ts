@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { FunctionSpec } from '../../functions/manifest.ts';
+import { awsCallScope, recordInvocation } from '../../shared/adapters/awsCallRecorder.ts';
 import { verifyToken } from './jwt.ts';
 import { lambdaContext } from './lambdaContext.ts';
 
@@ -29,8 +30,13 @@ interface CompiledRoute {
 
 export async function loadHandler(root: string, spec: FunctionSpec): Promise<LambdaHandler> {
   const mod = (await import(pathToFileURL(join(root, spec.entry)).href)) as { handler?: LambdaHandler };
-  if (typeof mod.handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
-  return mod.handler;
+  const handler = mod.handler;
+  if (typeof handler !== 'function') throw new Error(`${spec.entry} does not export a handler`);
+  // Each call runs in its function's scope, so the AWS calls it makes are attributed to it (IAM tier).
+  return (event, context) => {
+    recordInvocation(spec.id);
+    return awsCallScope.run(spec.id, () => handler(event, context));
+  };
 }
 
 function compile(path: string): { pattern: RegExp; params: string[] } {

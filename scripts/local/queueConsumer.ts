@@ -11,6 +11,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsCallScope } from '../../shared/adapters/awsCallRecorder.ts';
 import { lambdaContext } from './lambdaContext.ts';
 
 type SqsHandler = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse | undefined>;
@@ -71,8 +72,8 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
 
 export async function startQueueConsumer(options: QueueConsumerOptions): Promise<QueueConsumer> {
   const { sqs, queueUrl, handler, batchSize, log } = options;
-  const arn = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  const arn = await awsCallScope.run(options.functionId, () =>
+    sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] })),
   );
   const queueArn = arn.Attributes?.QueueArn ?? queueUrl;
   const controller = new AbortController();
@@ -127,7 +128,7 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
       inFlight = 0;
     }
   };
-  const running = loop();
+  const running = awsCallScope.run(options.functionId, loop);
   return {
     get batches() {
       return batches;

@@ -144,7 +144,7 @@ describe('event ingest and delivery', () => {
     });
     const s = Date.now();
     const std = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    await hook(token, `/std-${s}`, { events: ['*'], signing: { secret: std } });
+    const stdHook = await hook(token, `/std-${s}`, { events: ['*'], signing: { secret: std } });
     await hook(token, `/coreone-${s}`, {
       events: ['*'],
       signing: { profile: 'coreone', secret: 'coreone-secret' },
@@ -154,9 +154,14 @@ describe('event ingest and delivery', () => {
       signing: { profile: 'placeos', secret: 'placeos-secret' },
     });
     await hook(token, `/none-${s}`, { events: ['*'] });
+    // A test delivery (the Events function, not the dispatcher) is signed the same way.
+    const tested = await call(app, 'POST', `/v1/hooks/${stdHook.id}/test`, { token });
+    expect(tested.body).toMatchObject({ result: 'succeeded', status: 200, test: true });
+    const [stdTest] = await arrived(`/std-${s}`);
+    expect(new Webhook(std).verify(stdTest!.body, stdTest!.headers)).toMatchObject({ test: true });
     await publish(token, { type: 'accession/status_change', data: { accession: 'A-1', status: 'received' } });
 
-    const [stdReq] = await arrived(`/std-${s}`);
+    const [, stdReq] = await arrived(`/std-${s}`, 2);
     const verified = new Webhook(std).verify(stdReq!.body, stdReq!.headers);
     expect(verified).toEqual({ accession: 'A-1', status: 'received' });
     expect(() => new Webhook(std).verify(stdReq!.body.replace('A-1', 'A-2'), stdReq!.headers)).toThrow();
