@@ -60,7 +60,11 @@ export function bookingFromEvent(
     return undefined;
   }
   if (Date.parse(end) < Date.parse(start)) return undefined;
-  return { op: 'put', booking: { id: bookingId, serviceId, userId, start, end } };
+  const orderId = text(data.order_id);
+  return {
+    op: 'put',
+    booking: { id: bookingId, serviceId, userId, start, end, ...(orderId !== undefined ? { orderId } : {}) },
+  };
 }
 
 const bookingPartition = (tenant: string, serviceId: string) => `T#${tenant}#SVC#${serviceId}`;

@@ -299,7 +299,8 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
       await new Promise<void>((resolve) => setImmediate(resolve));
       return {
         status: response.statusCode,
-        statusText: STATUS_CODES[response.statusCode] ?? '',
+        // The target's own reason phrase ("418 Custom Reason"); the standard one when it sent none.
+        statusText: response.statusText || (STATUS_CODES[response.statusCode] ?? ''),
         headers: flattenHeaders(response.headers),
         body,
         latencyMs,

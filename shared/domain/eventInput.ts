@@ -1,12 +1,36 @@
 import { z } from 'zod';
 import { eventTypeName } from './eventTypes.ts';
+import { isSystemKeyValue, requiredSystemKey } from './payload.ts';
 
-/** `POST /v1/events`: an event of the tenant, optionally scoped (service, project template, ...). */
-export const eventInputSchema = z.strictObject({
-  type: eventTypeName,
-  scope: z.string().min(1).max(200).optional(),
-  data: z.record(z.string(), z.unknown()).default({}),
-});
+/**
+ * `POST /v1/events`: an event of the tenant, optionally scoped (service, project template, ...).
+ * `order.*` events carry `data.order_id` and `event.*` events `data.event_id` (the resource
+ * system always provides them; see payload.ts).
+ */
+export const eventInputSchema = z
+  .strictObject({
+    type: eventTypeName,
+    scope: z.string().min(1).max(200).optional(),
+    data: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((event, ctx) => {
+    const key = requiredSystemKey(event.type);
+    if (key === undefined) return;
+    const value = event.data[key];
+    if (value === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', key],
+        message: `is required for ${event.type.split('.')[0]}.* events`,
+      });
+    } else if (!isSystemKeyValue(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', key],
+        message: 'must be a non-empty string or a number',
+      });
+    }
+  });
 export type EventInput = z.output<typeof eventInputSchema>;
 
 /** `POST /v1/dlq/redrive`: re-enqueue dead-lettered deliveries, optionally of one hook. */

@@ -1,5 +1,42 @@
 import { z } from 'zod';
 
+/** CoreOne for Labs' webhook types (seeds/coreone-webhooks.md, "Available Webhooks"), in its order. */
+export const coreOneEventTypes: readonly string[] = [
+  'accession/status_change',
+  'accession/client_change',
+  'accession/receive',
+  'accession_lab_section/create',
+  'accession_lab_section/destroy',
+  'accession_lab_section/release',
+  'accession_lab_section/unrelease',
+  'attachment/fail',
+  'attachment/process',
+  'client/create',
+  'client/destroy',
+  'client/update',
+  'clinical_histories/create',
+  'clinical_histories/destroy',
+  'clinical_histories/update',
+  'comment/create',
+  'comment/destroy',
+  'comment/update',
+  'credit_note/create',
+  'hl7message/fail',
+  'hl7message/process',
+  'instrument/fail',
+  'instrument/generate_instrument_file',
+  'instrument/process',
+  'instrument/request_instrument_file',
+  'invoice/client_change',
+  'invoice/close',
+  'invoice/create',
+  'leaf/fail',
+  'leaf/match',
+  'nahln_transmission/fail',
+  'nahln_transmission/process',
+  'payment/create',
+];
+
 /** SPEC §3: the built-in catalog every tenant starts with. Admins may add more per tenant. */
 export const builtInEventTypes: readonly string[] = [
   'order.created',
@@ -28,6 +65,8 @@ export const builtInEventTypes: readonly string[] = [
   'requisition_signed_accession',
   'report_ready_for_generation',
   'report_correction_ready_for_generation',
+  // CoreOne for Labs' 33 webhook types, exactly as its documentation names them.
+  ...coreOneEventTypes,
 ];
 
 const builtIns = new Set(builtInEventTypes);

@@ -1,3 +1,5 @@
+import type { PayloadFormat } from './payload.ts';
+
 /**
  * A hook: one webhook endpoint of a tenant. What DynamoDB holds; never a secret value (those are
  * in Secrets Manager under `secretRef`, as a HookCredentials bundle).
@@ -40,8 +42,10 @@ export interface Hook {
   /** Non-secret request headers, names normalised to dash-case. */
   headers: Record<string, string>;
   auth: HookAuth;
-  /** Extra JSON merged into the payload (system keys win). */
+  /** Extra JSON merged into the payload (never a system key: see payload.ts). */
   data: Record<string, unknown>;
+  /** The delivery body: the flat payload (default; absent on hooks stored before it existed) or the envelope. */
+  payloadFormat?: PayloadFormat;
   insecureTls: boolean;
   signing: { profile: SigningProfile; secretSet: boolean; previousSecretExpiresAt?: string };
   device: HookDevice;

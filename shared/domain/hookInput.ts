@@ -11,6 +11,7 @@ import {
   type SigningProfile,
   signingProfiles,
 } from './hook.ts';
+import { payloadFormats, systemKeysIn } from './payload.ts';
 
 /** Header names as given (any case convention); normalised to dash-case when stored. */
 const headerName = z
@@ -79,6 +80,8 @@ export const hookFields = {
   headers: headerMap.optional(),
   auth: authInput.optional(),
   data: z.record(z.string(), z.unknown()).optional(),
+  /** `flat` (default): the seed's payload; `envelope`: `{"type", "timestamp", "data": <payload>}`. */
+  payload_format: z.enum(payloadFormats).optional(),
   insecure_tls: z.boolean().optional(),
   signing: signingInput.optional(),
   device: deviceInput.optional(),
@@ -226,6 +229,14 @@ export function applyHookInput(
       ? prev.device
       : { kind: 'webhook' as const, channel: 0, onMeans: 'unlocked' as const };
 
+  const payloadFormat = pick(input.payload_format, prev?.payloadFormat ?? 'flat', 'flat');
+  if (payloadFormat === 'envelope' && profile === 'placeos') {
+    errors.push({
+      field: 'payload_format',
+      message: 'the placeos signing profile sends the PlaceOS body (flat); "envelope" cannot be used with it',
+    });
+  }
+
   const timeoutIn = input.timeout_ms === null ? undefined : input.timeout_ms;
   const timeoutMs = input.timeout_ms !== undefined ? timeoutIn : keep ? prev?.timeoutMs : undefined;
   if (errors.length > 0) return errors;
@@ -243,6 +254,7 @@ export function applyHookInput(
     headers: input.headers ? normaliseHeaders(input.headers) : keep && prev ? prev.headers : {},
     auth,
     data: pick(input.data, prev?.data ?? {}, {}),
+    payloadFormat,
     insecureTls: pick(input.insecure_tls, prev?.insecureTls ?? false, false),
     signing: {
       profile,
@@ -268,6 +280,14 @@ export function hookWarnings(hook: Hook): string[] {
   }
   if (hook.url.startsWith('http://')) {
     warnings.push('the URL is plain http: payloads and credentials travel unencrypted.');
+  }
+  const systemKeys = systemKeysIn(hook.data);
+  if (systemKeys.length > 0) {
+    warnings.push(
+      `data.${systemKeys.join(', data.')}: ${systemKeys.length === 1 ? 'is a system key' : 'are system keys'} ` +
+        '(order_id, line_id, event_id): the event always provides these; ' +
+        "the event's value replaces the hook's, and where the event has none the hook's value is not sent.",
+    );
   }
   return warnings;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { deviceKinds, type Hook, hookMethods, signingProfiles } from './hook.ts';
+import { payloadFormats } from './payload.ts';
 
 /**
  * A hook as the API answers it: snake_case, and no secret value — only whether one is set. The
@@ -24,6 +25,7 @@ export const hookViewSchema = z.object({
     }),
   ]),
   data: z.record(z.string(), z.unknown()),
+  payload_format: z.enum(payloadFormats),
   insecure_tls: z.boolean(),
   signing: z.object({
     profile: z.enum(signingProfiles),
@@ -70,6 +72,7 @@ export function hookView(hook: Hook, warnings: string[] = []): HookView {
     headers: hook.headers,
     auth,
     data: hook.data,
+    payload_format: hook.payloadFormat ?? 'flat',
     insecure_tls: hook.insecureTls,
     signing: {
       profile: hook.signing.profile,

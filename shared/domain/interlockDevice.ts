@@ -1,11 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import type { HookDevice } from './hook.ts';
+import { withoutSystemKeys } from './payload.ts';
 
 /**
  * Maps an interlock action onto the request a target understands, and reads a target's status
  * answer (SPEC §6). Three kinds of target:
- *  - webhook: the seed's semantics — the hook's URL and method, a JSON body of the hook's data
- *    plus system keys; status answers `application/json` with `"status": "locked" | "unlocked"`;
+ *  - webhook: the seed's semantics — the hook's URL and method, a JSON body (every verb) of the
+ *    hook's data plus the call's fields and, for a user's call, the authorising booking's ids;
+ *    status answers `application/json` with `"status": "locked" | "unlocked"`;
  *  - shelly: a Shelly Gen2+ relay's RPC over HTTP (`/rpc/Switch.Set`, `/rpc/Switch.GetStatus`),
  *    protected by SHA-256 Digest auth with the fixed user `admin`;
  *  - tasmota: a Tasmota relay's `/cm?cmnd=Power...` with optional `user`/`password` query parameters.
@@ -39,6 +41,9 @@ export interface InterlockContext {
   serviceId: string;
   userId: string;
   requestedAt: string;
+  /** The booking that authorised a user's call (the resource system's event id), and its order. */
+  eventId?: string;
+  orderId?: string;
 }
 
 export type StatusReading = { ok: true; status: 'locked' | 'unlocked' } | { ok: false; problem: string };
@@ -88,15 +93,18 @@ export function deviceRequest(
   const { device } = target;
   switch (device.kind) {
     case 'webhook': {
+      // The seed: every request body is application/json, whatever the verb. The hook's data is
+      // merged in, never with a system key (order_id, line_id, event_id): those come from the booking.
       const method = target.method.toUpperCase();
       const headers = withoutHeader(target.headers, 'content-type');
-      if (method === 'GET') return { url: target.url, method, headers };
       const body = JSON.stringify({
-        ...target.data,
+        ...withoutSystemKeys(target.data),
         service_id: context.serviceId,
         action,
         user_id: context.userId,
         requested_at: context.requestedAt,
+        ...(context.eventId !== undefined ? { event_id: context.eventId } : {}),
+        ...(context.orderId !== undefined ? { order_id: context.orderId } : {}),
       });
       return { url: target.url, method, headers: { ...headers, 'content-type': 'application/json' }, body };
     }

@@ -15,6 +15,8 @@ export interface Booking {
   start: string;
   /** ISO 8601. */
   end: string;
+  /** The order the booking belongs to, when the booking event carried `order_id`. */
+  orderId?: string;
 }
 
 export const WINDOW_BEFORE_START_SECONDS = 300;

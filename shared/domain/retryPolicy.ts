@@ -8,7 +8,14 @@ import { STATUS_CODES } from 'node:http';
 import { ConfigError } from '../config.ts';
 
 export type AttemptOutcome =
-  | { kind: 'status'; status: number /** Raw `Retry-After` header, if any. */; retryAfter?: string }
+  | {
+      kind: 'status';
+      status: number;
+      /** The receiver's reason phrase; the standard one is used when absent. */
+      statusText?: string;
+      /** Raw `Retry-After` header, if any. */
+      retryAfter?: string;
+    }
   | { kind: 'timeout'; afterMs?: number }
   | { kind: 'network'; code?: string; message: string };
 
@@ -54,7 +61,7 @@ export function retryScheduleFromEnv(value: string | undefined): number[] {
 export function describeOutcome(outcome: AttemptOutcome): string {
   switch (outcome.kind) {
     case 'status': {
-      const text = STATUS_CODES[outcome.status];
+      const text = outcome.statusText?.trim() || STATUS_CODES[outcome.status];
       return text === undefined ? `HTTP ${outcome.status}` : `HTTP ${outcome.status} ${text}`;
     }
     case 'timeout':

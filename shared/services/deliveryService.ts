@@ -4,9 +4,12 @@ import { OutboundError, type OutboundHttp } from '../adapters/outboundHttp.ts';
 import type { SecretStore } from '../adapters/secretStore.ts';
 import type { Attempt, DeliveryMessage } from '../domain/delivery.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
-import { buildPayload } from '../domain/payload.ts';
+import { deliveryBody } from '../domain/payload.ts';
 import { type AttemptOutcome, type Decision, decide, describeOutcome } from '../domain/retryPolicy.ts';
 import { signRequest } from '../domain/signature.ts';
+
+/** Names the event type on every delivery, whatever the signing profile. */
+export const EVENT_TYPE_HEADER = 'latchkey-event-type';
 
 /** Per-request timeout for deliveries unless the hook sets `timeout_ms`. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
@@ -85,12 +88,19 @@ export class DeliveryService {
       eventType: message.type,
       webhookId: message.deliveryId,
       timestamp: startedAt,
-      body: buildPayload({ type: message.type, data: message.data, hookData: hook.data }),
+      body: deliveryBody(hook.payloadFormat ?? 'flat', {
+        type: message.type,
+        data: message.data,
+        hookData: hook.data,
+        occurredAt: message.occurredAt,
+      }),
       secrets: this.signingSecrets(hook, credentials),
     });
-    const headers = mergeHeaders(hook.headers, authHeaders(hook, credentials), signed.headers);
-    const hasBody = hook.method !== 'GET';
-    if (!hasBody) delete headers['content-type'];
+    // Every verb sends the JSON body (the seed: all request bodies are application/json), so the
+    // signature always covers exactly the bytes sent. The event type is named whatever the profile.
+    const headers = mergeHeaders(hook.headers, authHeaders(hook, credentials), signed.headers, {
+      [EVENT_TYPE_HEADER]: message.type,
+    });
 
     let outcome: AttemptOutcome | undefined;
     let blocked: string | undefined;
@@ -104,7 +114,7 @@ export class DeliveryService {
         url: hook.url,
         method: hook.method,
         headers,
-        ...(hasBody ? { body: signed.body } : {}),
+        body: signed.body,
         timeoutMs,
         insecureTls: hook.insecureTls,
       });
@@ -114,6 +124,7 @@ export class DeliveryService {
       outcome = {
         kind: 'status',
         status: res.status,
+        statusText: res.statusText,
         ...(res.headers['retry-after'] ? { retryAfter: res.headers['retry-after'] } : {}),
       };
     } catch (err) {

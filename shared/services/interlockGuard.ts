@@ -7,7 +7,7 @@ import {
   isInterlockTarget,
   isInterlockType,
 } from '../domain/interlockTarget.ts';
-import { Conflict, type HttpError, ValidationError } from '../http/errors.ts';
+import { type HttpError, ValidationError } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 
 export interface InterlockGuardDeps {
@@ -19,7 +19,7 @@ export interface InterlockGuardDeps {
 
 /**
  * Closes the routes around the interlock routes (see domain/interlockTarget.ts): an `interlock.*`
- * event is refused at ingest (422), a test delivery to an interlock target is refused (409), and
+ * event is refused at ingest (422), a test delivery to an interlock target is refused (422), and
  * each refusal goes to the service's audit trail as `denied`, with the route that was tried.
  */
 export class InterlockGuard {
@@ -37,10 +37,11 @@ export class InterlockGuard {
     await this.refuse(principal, scope, error, { route: 'POST /v1/events', eventType: type }, type);
   }
 
-  /** `POST /v1/hooks/{hookId}/test`: refuses a test delivery to an interlock target. */
+  /** `POST /v1/hooks/{hookId}/test`: refuses a test delivery to an interlock target (422). */
   async checkTest(principal: Principal, hook: Hook): Promise<void> {
     if (!isInterlockTarget(hook)) return;
-    const error = new Conflict(interlockTestRefusal(hook));
+    const message = interlockTestRefusal(hook);
+    const error = new ValidationError([{ field: 'hookId', message }], message);
     const type = hook.events.find(isInterlockType) ?? 'interlock.*';
     await this.refuse(
       principal,

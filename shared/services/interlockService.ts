@@ -4,7 +4,7 @@ import type { HookStore } from '../adapters/hookStore.ts';
 import type { InterlockClient, TargetCall } from '../adapters/interlockClient.ts';
 import { hasInterlock, INTERLOCK_TAG, type Service, type ServiceStore } from '../adapters/serviceStore.ts';
 import type { Hook } from '../domain/hook.ts';
-import { describeHttpFailure, readStatus } from '../domain/interlockDevice.ts';
+import { describeHttpFailure, type InterlockContext, readStatus } from '../domain/interlockDevice.ts';
 import type { ActResult, ControlsView, StatusResult, TargetReport } from '../domain/interlockView.ts';
 import { type ControlDecision, controlsVisible } from '../domain/interlockWindow.ts';
 import { Conflict, Forbidden, type HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
@@ -34,6 +34,26 @@ function isTargetOf(hook: Hook, action: AuditAction, serviceId: string): boolean
     hook.scope === serviceId &&
     hook.events.some((pattern) => pattern === `interlock.${action}` || pattern === 'interlock.*')
   );
+}
+
+/**
+ * What a target is told about the call: the service, the action's caller and time and, when a
+ * booking authorised a user's call, that booking's `event_id` and its `order_id` when known.
+ */
+function callContext(
+  principal: Principal,
+  serviceId: string,
+  at: Date,
+  decision: ControlDecision,
+): InterlockContext {
+  const booking = decision.visible ? decision.booking : undefined;
+  return {
+    serviceId,
+    userId: principal.sub,
+    requestedAt: at.toISOString(),
+    ...(booking ? { eventId: booking.id } : {}),
+    ...(booking?.orderId !== undefined ? { orderId: booking.orderId } : {}),
+  };
 }
 
 function targetLabel(hook: Hook): string {
@@ -123,8 +143,8 @@ export class InterlockService {
     const started = performance.now();
     const audit = (fields: AuditFields) => this.record(principal, serviceId, action, at, started, fields);
 
-    const hooks = await this.authorisedTargets(principal, serviceId, action, audit);
-    const context = { serviceId, userId: principal.sub, requestedAt: at.toISOString() };
+    const { hooks, decision } = await this.authorisedTargets(principal, serviceId, action, audit);
+    const context = callContext(principal, serviceId, at, decision);
     const results = await Promise.all(
       hooks.map(async (hook) => {
         const call = await this.deps.client.call(hook, action, context);
@@ -167,8 +187,9 @@ export class InterlockService {
     const started = performance.now();
     const audit = (fields: AuditFields) => this.record(principal, serviceId, 'status', at, started, fields);
 
-    const [hook] = await this.authorisedTargets(principal, serviceId, 'status', audit);
-    const context = { serviceId, userId: principal.sub, requestedAt: at.toISOString() };
+    const { hooks, decision } = await this.authorisedTargets(principal, serviceId, 'status', audit);
+    const [hook] = hooks;
+    const context = callContext(principal, serviceId, at, decision);
     const call = await this.deps.client.call(hook, 'status', context);
     const reading = call.kind === 'response' ? readStatus(hook.device, call.response) : undefined;
     const httpStatus = call.kind === 'response' ? call.response.status : undefined;
@@ -228,7 +249,7 @@ export class InterlockService {
     serviceId: string,
     action: AuditAction,
     audit: (fields: AuditFields) => Promise<void>,
-  ): Promise<[Hook, ...Hook[]]> {
+  ): Promise<{ hooks: [Hook, ...Hook[]]; decision: ControlDecision }> {
     await this.interlockService(principal, serviceId);
     const decision = await this.decide(principal, serviceId);
     if (!decision.visible) {
@@ -244,7 +265,7 @@ export class InterlockService {
       await audit({ result: 'error', httpStatus: 409, message, targets: [] });
       throw new Conflict(message);
     }
-    return hooks as [Hook, ...Hook[]];
+    return { hooks: hooks as [Hook, ...Hook[]], decision };
   }
 
   private async record(

@@ -317,27 +317,33 @@ describe('hook management API', () => {
     expect(list.status).toBe(200);
     const names = (list.body as Json).event_types.map((t: Json) => t.name);
     expect(names).toEqual(
-      expect.arrayContaining(['order.created', 'door.security_breach', 'report_signed', 'test.ping']),
+      expect.arrayContaining([
+        'order.created',
+        'door.security_breach',
+        'report_signed',
+        'test.ping',
+        'accession/status_change',
+      ]),
     );
 
     expect(
       (
         await call(app, 'POST', '/v1/event-types', {
           token: hookAdmin,
-          body: { name: 'accession/status_change' },
+          body: { name: 'sample/received' },
         })
       ).status,
     ).toBe(403);
     const added = await call(app, 'POST', '/v1/event-types', {
       token: adminToken,
-      body: { name: 'accession/status_change', description: 'CoreOne accession status' },
+      body: { name: 'sample/received', description: 'LIMS sample received' },
     });
     expect(added.status).toBe(201);
     expect(
       (
         await call(app, 'POST', '/v1/event-types', {
           token: adminToken,
-          body: { name: 'accession/status_change' },
+          body: { name: 'sample/received' },
         })
       ).status,
     ).toBe(409);
@@ -346,23 +352,23 @@ describe('hook management API', () => {
         .status,
     ).toBe(422);
 
-    await createHook(hookAdmin, { ...minimalHook, events: ['accession/status_change', 'accession/*'] });
+    await createHook(hookAdmin, { ...minimalHook, events: ['sample/received', 'sample/*'] });
     // Another tenant's catalog does not have it.
     const elsewhere = await call(app, 'POST', '/v1/hooks', {
       token: await admin(newTenant()),
-      body: { ...minimalHook, events: ['accession/status_change'] },
+      body: { ...minimalHook, events: ['sample/received'] },
     });
     expect(elsewhere.status).toBe(422);
 
     expect((await call(app, 'DELETE', '/v1/event-types/order.created', { token: adminToken })).status).toBe(
       409,
     );
-    expect(
-      (await call(app, 'DELETE', '/v1/event-types/accession/status_change', { token: adminToken })).status,
-    ).toBe(204);
-    expect(
-      (await call(app, 'DELETE', '/v1/event-types/accession/status_change', { token: adminToken })).status,
-    ).toBe(404);
+    expect((await call(app, 'DELETE', '/v1/event-types/sample/received', { token: adminToken })).status).toBe(
+      204,
+    );
+    expect((await call(app, 'DELETE', '/v1/event-types/sample/received', { token: adminToken })).status).toBe(
+      404,
+    );
   });
 
   it('serves an OpenAPI document without a token, built from the validation schemas', async () => {

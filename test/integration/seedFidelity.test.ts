@@ -1,4 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type DeviceServer, startPlainInterlock } from '../../scripts/local/deviceServers.ts';
@@ -93,7 +95,7 @@ describe('seed fidelity and the delivery contract', () => {
       expect((unscoped.body as Json).message).toContain('POST /v1/interlocks/{serviceId}/unlock');
 
       const test = await call(app, 'POST', `/v1/hooks/${target.id}/test`, { token: webhookAdmin });
-      expect(test.status).toBe(409);
+      expect(test.status).toBe(422);
       expect((test.body as Json).message).toContain(route);
 
       // A target listens to interlock events only, and the catalog keeps interlock.* for them.
@@ -134,7 +136,7 @@ describe('seed fidelity and the delivery contract', () => {
       const trail = await call(app, 'GET', `/v1/interlocks/${serviceId}/audit`, { token: admin });
       const entries = (trail.body as Json).entries as Json[];
       expect(entries.map((e) => [e.who, e.action, e.result, e.http_status, e.refused?.route])).toEqual([
-        ['wanda', 'unlock', 'denied', 409, 'POST /v1/hooks/{hookId}/test'],
+        ['wanda', 'unlock', 'denied', 422, 'POST /v1/hooks/{hookId}/test'],
         ['ada', 'status', 'denied', 422, 'POST /v1/events'],
         ['ada', 'lock', 'denied', 422, 'POST /v1/events'],
         ['wanda', 'unlock', 'denied', 422, 'POST /v1/events'],
@@ -196,6 +198,331 @@ describe('seed fidelity and the delivery contract', () => {
         `interlock.unlock to hook ${target.id} refused: interlock targets are called only by the interlock routes`,
       );
       expect(door.requests).toEqual([]);
+    });
+  });
+  describe('system keys (resource-system seed)', () => {
+    it('order.* events need data.order_id and event.* events data.event_id (422 naming the field)', async () => {
+      const tenant = newTenant();
+      const token = await tokenFor(tenant, ['admin']);
+      const noOrder = await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'order.created', data: { line_id: 'l-1' } },
+      });
+      expect(noOrder.status).toBe(422);
+      expect((noOrder.body as Json).errors).toEqual([
+        { field: 'data.order_id', message: 'is required for order.* events' },
+      ]);
+      const badBooking = await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'event.deleted', data: { event_id: '' } },
+      });
+      expect((badBooking.body as Json).errors).toEqual([
+        { field: 'data.event_id', message: 'must be a non-empty string or a number' },
+      ]);
+      const noData = await call(app, 'POST', '/v1/events', { token, body: { type: 'event.updated' } });
+      expect((noData.body as Json).errors).toEqual([
+        { field: 'data.event_id', message: 'is required for event.* events' },
+      ]);
+      // Other families carry no system key; a door event is still accepted as before.
+      const door = await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'door.granted', scope: 'door-1', data: { door_id: 'door-1' } },
+      });
+      expect(door.status).toBe(202);
+    });
+
+    it('a hook’s data never supplies or forges order_id, line_id or event_id; the 201 says so', async () => {
+      const tenant = newTenant();
+      const token = await tokenFor(tenant, ['admin']);
+      const path = `/forge-${tenant}`;
+      const hook = await created(token, {
+        name: 'forger',
+        events: ['order.*'],
+        url: `${receiver.url}${path}`,
+        data: { order_id: 'forged', line_id: 'forged', event_id: 'forged', site: 'north' },
+      });
+      expect(hook.warnings).toContainEqual(
+        expect.stringMatching(/^data\.order_id, data\.line_id, data\.event_id: are system keys/),
+      );
+      expect(hook.data).toEqual({ order_id: 'forged', line_id: 'forged', event_id: 'forged', site: 'north' });
+      const clean = await call(app, 'PATCH', `/v1/hooks/${hook.id}`, {
+        token,
+        body: { data: { site: 'x' } },
+      });
+      expect((clean.body as Json).warnings ?? []).not.toContainEqual(expect.stringMatching(/system key/));
+      await call(app, 'PATCH', `/v1/hooks/${hook.id}`, { token, body: { data: hook.data } });
+
+      await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'order.created', data: { order_id: 'o-1' } },
+      });
+      await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'order.updated', data: { order_id: 'o-2', line_id: 'l-2', site: 'south' } },
+      });
+      const [first, second] = await arrived(path, 2);
+      const bodies = [first!.json, second!.json].sort((a, b) =>
+        String(a?.order_id).localeCompare(String(b?.order_id)),
+      );
+      expect(bodies).toEqual([
+        { order_id: 'o-1', site: 'north' },
+        { order_id: 'o-2', line_id: 'l-2', site: 'south' },
+      ]);
+      expect(receiver.received.map((r) => r.body).join('\n')).not.toContain('forged');
+    });
+  });
+
+  describe('every delivery carries the JSON payload and names its event type', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+    it('GET and DELETE hooks get the JSON body, and the signature verifies with the standardwebhooks library', async () => {
+      const tenant = newTenant();
+      const token = await tokenFor(tenant, ['admin']);
+      for (const method of ['GET', 'DELETE']) {
+        await created(token, {
+          name: method,
+          events: ['order.created'],
+          method,
+          url: `${receiver.url}/${method}-${tenant}?keep=1`,
+          signing: { secret },
+        });
+      }
+      await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'order.created', data: { order_id: 'o-7', line_id: 'l-1' } },
+      });
+      for (const method of ['GET', 'DELETE']) {
+        const [req] = await arrived(`/${method}-${tenant}?keep=1`);
+        expect(req!.method).toBe(method);
+        expect(req!.headers['content-type']).toBe('application/json');
+        expect(req!.headers['content-length']).toBe(String(Buffer.byteLength(req!.body)));
+        expect(new Webhook(secret).verify(req!.body, req!.headers)).toEqual({
+          order_id: 'o-7',
+          line_id: 'l-1',
+        });
+        expect(req!.headers['latchkey-event-type']).toBe('order.created');
+      }
+    });
+
+    it('Latchkey-Event-Type under every profile; the envelope format wraps the payload as Standard Webhooks does', async () => {
+      const tenant = newTenant();
+      const token = await tokenFor(tenant, ['admin']);
+      const p = `/types-${tenant}`;
+      const envelope = await created(token, {
+        name: 'envelope',
+        events: ['order.*'],
+        url: `${receiver.url}${p}/envelope`,
+        payload_format: 'envelope',
+        signing: { secret },
+      });
+      expect(envelope.payload_format).toBe('envelope');
+      await created(token, {
+        name: 'std',
+        events: ['order.*'],
+        url: `${receiver.url}${p}/standard`,
+        signing: { secret },
+      });
+      await created(token, {
+        name: 'core',
+        events: ['order.*'],
+        url: `${receiver.url}${p}/coreone`,
+        signing: { profile: 'coreone', secret: 'core-secret' },
+      });
+      await created(token, {
+        name: 'place',
+        events: ['order.*'],
+        url: `${receiver.url}${p}/placeos`,
+        signing: { profile: 'placeos', secret: 'place-secret' },
+      });
+      const flat = await created(token, {
+        name: 'none',
+        events: ['order.*'],
+        url: `${receiver.url}${p}/none`,
+      });
+      expect(flat.payload_format).toBe('flat');
+      const refused = await call(app, 'POST', '/v1/hooks', {
+        token,
+        body: {
+          name: 'x',
+          events: ['order.*'],
+          url: `${receiver.url}/x`,
+          payload_format: 'envelope',
+          signing: { profile: 'placeos', secret: 'place-secret' },
+        },
+      });
+      expect(refused.status).toBe(422);
+      expect((refused.body as Json).errors).toEqual([
+        { field: 'payload_format', message: expect.any(String) },
+      ]);
+      const unknown = await call(app, 'POST', '/v1/hooks', {
+        token,
+        body: { name: 'x', events: ['order.*'], url: `${receiver.url}/x`, payload_format: 'xml' },
+      });
+      expect((unknown.body as Json).errors).toEqual([
+        { field: 'payload_format', message: expect.any(String) },
+      ]);
+
+      await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'order.updated', data: { order_id: 'o-3' } },
+      });
+      for (const profile of ['envelope', 'standard', 'coreone', 'placeos', 'none']) {
+        const [req] = await arrived(`${p}/${profile}`);
+        expect(req!.headers['latchkey-event-type'], profile).toBe('order.updated');
+      }
+      const [env] = at(`${p}/envelope`);
+      const verified = new Webhook(secret).verify(env!.body, env!.headers) as Json;
+      expect(verified).toEqual({
+        type: 'order.updated',
+        timestamp: expect.any(String),
+        data: { order_id: 'o-3' },
+      });
+      expect(Date.parse(verified.timestamp)).not.toBeNaN();
+      expect(at(`${p}/standard`)[0]!.json).toEqual({ order_id: 'o-3' });
+      expect(at(`${p}/coreone`)[0]!.headers['x-coreone-webhook-type']).toBe('order.updated');
+    });
+  });
+
+  describe('CoreOne', () => {
+    it('a hook on accession/status_change works with no catalog setup, and “send a test” verifies', async () => {
+      const tenant = newTenant();
+      const token = await tokenFor(tenant, ['webhook_admin']);
+      const types = await call(app, 'GET', '/v1/event-types', { token });
+      const builtIn = ((types.body as Json).event_types as Json[])
+        .filter((t) => t.built_in)
+        .map((t) => t.name);
+      const coreOne = builtIn.filter((name: string) => name.includes('/'));
+      expect(coreOne).toHaveLength(33);
+      expect(coreOne[0]).toBe('accession/status_change');
+      expect(coreOne).toContain('instrument/request_instrument_file');
+      expect(coreOne[32]).toBe('payment/create');
+
+      const path = `/coreone-${tenant}`;
+      const hook = await created(token, {
+        name: 'CoreOne',
+        events: ['accession/status_change'],
+        url: `${receiver.url}${path}`,
+        signing: { profile: 'coreone', secret: 'WebhookSecret-1' },
+      });
+      const hash = (body: string) => createHmac('sha256', 'WebhookSecret-1').update(body).digest('hex');
+      const published = await call(app, 'POST', '/v1/events', {
+        token,
+        body: { type: 'accession/status_change', data: { accession: 'A-1', status: 'received' } },
+      });
+      expect(published.body).toMatchObject({ deliveries: 1 });
+      const [req] = await arrived(path);
+      expect(req!.headers['x-coreone-webhook-type']).toBe('accession/status_change');
+      expect(req!.headers['x-coreone-webhook-hash']).toBe(hash(req!.body));
+      expect(req!.json).toEqual({ accession: 'A-1', status: 'received' });
+
+      const test = await call(app, 'POST', `/v1/hooks/${hook.id}/test`, { token });
+      expect(test.status).toBe(200);
+      expect(test.body).toMatchObject({ result: 'succeeded', status: 200, test: true });
+      const [, ping] = await arrived(path, 2);
+      expect(ping!.headers['x-coreone-webhook-type']).toBe('test.ping');
+      expect(ping!.headers['x-coreone-webhook-hash']).toBe(hash(ping!.body));
+    });
+  });
+
+  describe('interlock calls', () => {
+    it('errors show the target’s own reason phrase ("HTTP 418 Custom Reason"), for interlocks and deliveries', async () => {
+      const tenant = newTenant();
+      const staff = await tokenFor(tenant, ['staff'], 'sam');
+      await call(app, 'PUT', '/v1/services/teapot', {
+        token: staff,
+        body: { name: 'Teapot', tags: ['has_interlock'] },
+      });
+      const teapot = await startReceiver();
+      try {
+        teapot.fallback = { status: 418, reason: 'Custom Reason', body: '{"error":"short and stout"}' };
+        const t = await created(staff, {
+          name: 'Teapot lock',
+          events: ['interlock.lock'],
+          scope: 'teapot',
+          url: `${teapot.url}/lock`,
+        });
+        const res = await call(app, 'POST', '/v1/interlocks/teapot/lock', { token: staff });
+        expect(res.status).toBe(502);
+        expect((res.body as Json).message).toBe(
+          `lock of service teapot failed at 1 of 1 target: "Teapot lock" (${t.id}): HTTP 418 Custom Reason`,
+        );
+
+        const h = await created(staff, {
+          name: 'orders',
+          events: ['order.created'],
+          url: `${teapot.url}/orders`,
+        });
+        await call(app, 'POST', '/v1/events', {
+          token: staff,
+          body: { type: 'order.created', data: { order_id: 'o' } },
+        });
+        const attempt = await eventually(async () => {
+          const log = await call(app, 'GET', `/v1/hooks/${h.id}/deliveries`, { token: staff });
+          return ((log.body as Json).attempts as Json[])[0];
+        });
+        expect(attempt.error).toBe('HTTP 418 Custom Reason: not retried');
+      } finally {
+        await teapot.close();
+      }
+    });
+
+    it('a call authorised by a booking carries its event_id and order_id; hook data cannot forge them', async () => {
+      const tenant = newTenant();
+      const staff = await tokenFor(tenant, ['staff'], 'sam');
+      const alice = await tokenFor(tenant, ['user'], 'alice');
+      await call(app, 'PUT', '/v1/services/nmr', {
+        token: staff,
+        body: { name: 'NMR', tags: ['has_interlock'] },
+      });
+      const door = await startPlainInterlock();
+      devices.push(door);
+      const t = await created(staff, {
+        name: 'NMR unlock',
+        events: ['interlock.unlock'],
+        scope: 'nmr',
+        url: `${door.url}/unlock`,
+        data: { room: 'B12', event_id: 'forged', order_id: 'forged' },
+      });
+      expect(t.warnings).toContainEqual(
+        expect.stringMatching(/^data\.order_id, data\.event_id: are system keys/),
+      );
+      const now = Date.now();
+      const booked = await call(app, 'POST', '/v1/events', {
+        token: staff,
+        body: {
+          type: 'event.created',
+          scope: 'nmr',
+          data: {
+            event_id: 'bk-1',
+            order_id: 'o-77',
+            user_id: 'alice',
+            start: new Date(now - 60_000).toISOString(),
+            end: new Date(now + 3600_000).toISOString(),
+          },
+        },
+      });
+      expect(booked.body).toMatchObject({ booking: 'stored' });
+
+      expect((await call(app, 'POST', '/v1/interlocks/nmr/unlock', { token: alice })).status).toBe(200);
+      expect((await call(app, 'POST', '/v1/interlocks/nmr/unlock', { token: staff })).status).toBe(200);
+      const [byAlice, byStaff] = door.requests.map((r) => JSON.parse(r.body) as Json);
+      expect(byAlice).toEqual({
+        room: 'B12',
+        service_id: 'nmr',
+        action: 'unlock',
+        user_id: 'alice',
+        requested_at: expect.any(String),
+        event_id: 'bk-1',
+        order_id: 'o-77',
+      });
+      // Staff act without a booking: no event, and the hook's forged one is not sent either.
+      expect(byStaff).toEqual({
+        room: 'B12',
+        service_id: 'nmr',
+        action: 'unlock',
+        user_id: 'sam',
+        requested_at: expect.any(String),
+      });
     });
   });
 });

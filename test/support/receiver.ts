@@ -24,6 +24,8 @@ export interface Received {
 
 export interface Reply {
   status?: number;
+  /** The reason phrase of the status line (`418 Custom Reason`); Node's standard one when absent. */
+  reason?: string;
   headers?: Record<string, string>;
   body?: string;
   /** Wait this long before answering (a slow receiver). */
@@ -90,7 +92,9 @@ export async function startReceiver(options: { https?: boolean; port?: number } 
       });
       const reply = queue.shift() ?? receiver.fallback;
       const send = () => {
-        res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers });
+        const headers = { 'content-type': 'application/json', ...reply.headers };
+        if (reply.reason !== undefined) res.writeHead(reply.status ?? 200, reply.reason, headers);
+        else res.writeHead(reply.status ?? 200, headers);
         res.end(reply.body ?? '');
       };
       if (reply.delayMs) {

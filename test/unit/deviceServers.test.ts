@@ -1,3 +1,4 @@
+import { type Dispatcher, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DeviceServer,
@@ -33,17 +34,31 @@ interface Answer {
   body: string;
 }
 
-/** What the interlock adapter does: send, and answer one Digest challenge when it has credentials. */
+/**
+ * What the interlock adapter does: send (with undici, which like the adapter sends a body with
+ * GET; fetch refuses to), and answer one Digest challenge when it has credentials.
+ */
 async function send(req: DeviceRequest, signal?: AbortSignal): Promise<Answer> {
   const once = async (authorization?: string) => {
     const headers = { ...req.headers, ...(authorization && { authorization }) };
-    return fetch(req.url, { method: req.method, headers, body: req.body, signal });
+    const res = await request(req.url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers,
+      body: req.body ?? null,
+      ...(signal ? { signal } : {}),
+    });
+    const contentType = res.headers['content-type'];
+    return {
+      status: res.statusCode,
+      statusText: res.statusText,
+      contentType: typeof contentType === 'string' ? contentType : undefined,
+      challenge: res.headers['www-authenticate'],
+      body: await res.body.text(),
+    };
   };
   let res = await once();
-  const challengeHeader = res.headers.get('www-authenticate');
-  if (res.status === 401 && req.digest && challengeHeader) {
-    await res.text();
-    const challenge = parseDigestChallenge(challengeHeader);
+  if (res.status === 401 && req.digest && typeof res.challenge === 'string') {
+    const challenge = parseDigestChallenge(res.challenge);
     if (challenge) {
       const u = new URL(req.url);
       res = await once(
@@ -56,8 +71,7 @@ async function send(req: DeviceRequest, signal?: AbortSignal): Promise<Answer> {
       );
     }
   }
-  const contentType = res.headers.get('content-type') ?? undefined;
-  return { status: res.status, statusText: res.statusText, contentType, body: await res.text() };
+  return { status: res.status, statusText: res.statusText, contentType: res.contentType, body: res.body };
 }
 
 async function act(
@@ -108,7 +122,7 @@ describe('plain interlock device', () => {
       user_id: 'u-1',
       requested_at: '2026-01-01T10:00:00Z',
     });
-    expect(d.requests[1]!.body).toBe('');
+    expect(JSON.parse(d.requests[1]!.body)).toMatchObject({ action: 'status', service_id: 'svc-1' });
   });
 
   it('answers with a configured status code, body and content type, and keeps its state on errors', async () => {

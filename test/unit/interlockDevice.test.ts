@@ -50,18 +50,39 @@ describe('webhook interlock target (seed semantics)', () => {
     expect(req.digest).toBeUndefined();
   });
 
-  it('sends no body (and no content-type) with GET', () => {
+  it('sends the JSON body with GET too (every request body is application/json)', () => {
     const req = deviceRequest(
       'status',
       target({ method: 'GET', headers: { 'Content-Type': 'text/plain', accept: 'application/json' } }),
       {},
       context,
     );
-    expect(req).toEqual({
+    expect(req).toMatchObject({
       url: 'https://lab.example/interlock/lock',
       method: 'GET',
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
     });
+    expect(JSON.parse(req.body!)).toMatchObject({ action: 'status', service_id: 'svc-7' });
+  });
+
+  it('carries the authorising booking’s event_id and order_id; hook data never supplies them', () => {
+    const req = deviceRequest(
+      'unlock',
+      target({ data: { room: 'B12', event_id: 'forged', order_id: 'forged', line_id: 'forged' } }),
+      {},
+      { ...context, eventId: 'bk-1', orderId: 'o-9' },
+    );
+    expect(JSON.parse(req.body!)).toEqual({
+      room: 'B12',
+      service_id: 'svc-7',
+      action: 'unlock',
+      user_id: 'u-42',
+      requested_at: '2026-01-01T10:00:00Z',
+      event_id: 'bk-1',
+      order_id: 'o-9',
+    });
+    const staff = deviceRequest('unlock', target({ data: { event_id: 'forged' } }), {}, context);
+    expect(JSON.parse(staff.body!)).not.toHaveProperty('event_id');
   });
 
   it('reads "locked" and "unlocked", with or without a charset', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildPayload, SYSTEM_KEYS } from '#shared/domain/payload.ts';
+import {
+  buildPayload,
+  deliveryBody,
+  isSystemKeyValue,
+  requiredSystemKey,
+  SYSTEM_KEYS,
+} from '#shared/domain/payload.ts';
 
 describe('default delivery payload (resource-system rules)', () => {
   it('carries order_id and line_id from the event, with the hook data merged in', () => {
@@ -29,13 +35,37 @@ describe('default delivery payload (resource-system rules)', () => {
     expect(payload).toEqual({ order_id: 42, line_id: 3, status: 'approved', extra: true });
   });
 
-  it('keeps a hook key the event does not provide, even if it is a system key name', () => {
+  it('never sends a system key from the hook, even one the event does not provide', () => {
     const payload = buildPayload({
       type: 'order.created',
       data: { order_id: 1 },
-      hookData: { event_id: 'mine' },
+      hookData: { event_id: 'forged', line_id: 'forged', order_id: 'forged', site: 'north' },
     });
-    expect(payload).toEqual({ order_id: 1, event_id: 'mine' });
+    expect(payload).toEqual({ order_id: 1, site: 'north' });
+  });
+
+  it('requires order_id of order.* events and event_id of event.* events', () => {
+    expect(requiredSystemKey('order.deleted')).toBe('order_id');
+    expect(requiredSystemKey('event.created')).toBe('event_id');
+    expect(requiredSystemKey('door.granted')).toBeUndefined();
+    expect(requiredSystemKey('accession/status_change')).toBeUndefined();
+    expect([42, 'o-1'].every(isSystemKeyValue)).toBe(true);
+    expect(['', ' ', null, {}, [], true, Number.NaN].some(isSystemKeyValue)).toBe(false);
+  });
+
+  it('wraps the flat payload in the envelope format: type, timestamp, data', () => {
+    const input = {
+      type: 'order.updated',
+      data: { order_id: 7 },
+      hookData: { site: 'north', line_id: 'forged' },
+      occurredAt: '2026-01-01T10:00:00.000Z',
+    };
+    expect(deliveryBody('flat', input)).toEqual({ order_id: 7, site: 'north' });
+    expect(deliveryBody('envelope', input)).toEqual({
+      type: 'order.updated',
+      timestamp: '2026-01-01T10:00:00.000Z',
+      data: { order_id: 7, site: 'north' },
+    });
   });
 
   it('does not put the event type in the body and leaves its inputs untouched', () => {
