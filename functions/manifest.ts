@@ -187,5 +187,27 @@ export const functions: readonly FunctionSpec[] = [
     // Services, bookings and interlock targets read; the audit trail written.
     access: { table: ['GetItem', 'Query', 'PutItem'], secrets: 'read' },
   },
+  {
+    id: 'Triggers',
+    description:
+      'PlaceOS/Rhombus trigger URLs: admin management, and the public notify URLs (subscribe, unsubscribe, doors, unlock) authenticated by their secret',
+    entry: 'functions/triggers/handler.ts',
+    routes: [
+      r('POST /v1/triggers'),
+      r('GET /v1/triggers'),
+      r('GET /v1/triggers/{triggerId}'),
+      r('DELETE /v1/triggers/{triggerId}'),
+      r('POST /v1/triggers/{triggerId}/rotate'),
+      // Public: the secret in the URL is the credential (query form, and path form with any
+      // segments after the secret, through the greedy parameter).
+      ...(['POST', 'DELETE', 'GET', 'PUT'] as const).flatMap((method) => [
+        r(`${method} /v1/triggers/{triggerId}/notify`, true),
+        r(`${method} /v1/triggers/{triggerId}/notify/{proxy+}`, true),
+      ]),
+    ],
+    // A door unlock calls the targets synchronously, like the Interlock function.
+    timeoutSeconds: 29,
+    access: { table: 'readwrite', secrets: 'readwrite' },
+  },
   // <manifest:functions> later functions are added above this line
 ];

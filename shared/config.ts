@@ -40,6 +40,13 @@ export const config = {
     return optionalEnv(envNames.secretPrefix, 'latchkey');
   },
   /**
+   * The API's public base URL for the trigger URLs Latchkey hands out (a custom domain); unset,
+   * they are built from the request's host and `x-forwarded-proto`.
+   */
+  get publicApiUrl(): string | undefined {
+    return process.env[envNames.publicApiUrl] || undefined;
+  },
+  /**
    * Outbound requests to private, loopback, link-local and metadata addresses are refused unless
    * the deployment allows them (comma-separated: `private`, `loopback`, `link-local`, or `all`).
    */

@@ -43,4 +43,5 @@ export const envNames = {
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   secretPrefix: 'SECRET_PREFIX',
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+  publicApiUrl: 'PUBLIC_API_URL',
 } as const;

@@ -84,6 +84,16 @@ export async function compileRoutes(root: string, specs: readonly FunctionSpec[]
   );
 }
 
+/**
+ * What a log line shows of a request: the matched route key (as the stack's access log does), or
+ * for an unmatched request its path cut after `/notify` — never a query string, since trigger
+ * URLs carry their secret in the query or in the path after `/notify`.
+ */
+export function loggedPath(pathname: string, route?: { routeKey: string }): string {
+  if (route) return route.routeKey.slice(route.routeKey.indexOf(' ') + 1);
+  return pathname.replace(/(\/notify)\/.*$/, '$1/…');
+}
+
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(body);
@@ -157,6 +167,13 @@ export async function startHttpApi({
       for (const [k, v] of Object.entries(req.headers)) {
         if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
       }
+      // API Gateway adds these; handlers build the URLs they hand out from them.
+      const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
+      headers['x-forwarded-proto'] = 'http';
+      headers['x-forwarded-port'] = String(req.socket.localPort ?? port);
+      headers['x-forwarded-for'] = headers['x-forwarded-for']
+        ? `${headers['x-forwarded-for']}, ${sourceIp}`
+        : sourceIp;
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
       const requestId = randomUUID();
@@ -178,7 +195,7 @@ export async function startHttpApi({
             method,
             path: url.pathname,
             protocol: `HTTP/${req.httpVersion}`,
-            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            sourceIp,
             userAgent: headers['user-agent'] ?? '',
           },
           requestId,
@@ -210,10 +227,12 @@ export async function startHttpApi({
         send(res, 200, typeof result === 'string' ? result : JSON.stringify(result ?? null));
       }
     } catch (err) {
-      log?.(`[api] ${method} ${url.pathname} integration failure: ${(err as Error).message}`);
+      log?.(
+        `[api] ${method} ${loggedPath(url.pathname, route)} integration failure: ${(err as Error).message}`,
+      );
       send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
     } finally {
-      log?.(`[api] ${method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);
+      log?.(`[api] ${method} ${loggedPath(url.pathname, route)} ${res.statusCode} ${Date.now() - started}ms`);
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -14,6 +14,14 @@ export const keys = {
   grant: (hookId: string, principalId: string) => `GRANT#${hookId}#${principalId}`,
   grantsOfHook: (hookId: string) => `GRANT#${hookId}#`,
   principal: (tenant: string, principalId: string) => `T#${tenant}#PRINCIPAL#${principalId}`,
+  trigger: (id: string) => `TRIGGER#${id}`,
+  subscriptionOfTrigger: (triggerId: string, key: string) => `TRIGSUB#${triggerId}#${key}`,
+  /**
+   * The exceptions to the tenant prefix, because the caller has no tenant yet: a trigger URL names
+   * only its trigger, and the wrong-secret throttle counts per source address.
+   */
+  triggerLookup: (id: string) => ({ pk: `TRIGGER#${id}`, sk: 'TRIGGER' }),
+  throttle: (source: string, windowStart: number) => ({ pk: `THROTTLE#${source}`, sk: `W#${windowStart}` }),
 } as const;
 
 /** Opaque pagination cursors: the DynamoDB LastEvaluatedKey, base64url JSON. */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { doorEventErrors } from './doorEvent.ts';
 import { eventTypeName } from './eventTypes.ts';
 import { isSystemKeyValue, requiredSystemKey } from './payload.ts';
 
 /**
  * `POST /v1/events`: an event of the tenant, optionally scoped (service, project template, ...).
  * `order.*` events carry `data.order_id` and `event.*` events `data.event_id` (the resource
- * system always provides them; see payload.ts).
+ * system always provides them; see payload.ts); `door.*` events name their door (doorEvent.ts).
  */
 export const eventInputSchema = z
   .strictObject({
@@ -14,6 +15,9 @@ export const eventInputSchema = z
     data: z.record(z.string(), z.unknown()).default({}),
   })
   .superRefine((event, ctx) => {
+    for (const error of doorEventErrors(event.type, event.scope, event.data)) {
+      ctx.addIssue({ code: 'custom', path: error.field.split('.'), message: error.message });
+    }
     const key = requiredSystemKey(event.type);
     if (key === undefined) return;
     const value = event.data[key];

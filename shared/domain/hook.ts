@@ -54,6 +54,8 @@ export interface Hook {
   enabled: boolean;
   /** Secrets Manager name of this hook's HookCredentials; absent when it has none. */
   secretRef?: string;
+  /** Set on the hooks a trigger manages: its PlaceOS/Rhombus subscriptions (SPEC §7.4). */
+  triggerId?: string;
   createdAt: string;
   updatedAt: string;
 }

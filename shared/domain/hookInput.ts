@@ -48,8 +48,12 @@ const authInput = z.discriminatedUnion('type', [
 
 const signingInput = z.strictObject({
   profile: z.enum(signingProfiles).optional(),
-  /** Write-only. Changing it keeps the old one valid for `overlap_seconds` (default 24 h). */
-  secret: z.string().min(8).max(512).optional(),
+  /**
+   * Write-only. Changing it keeps the old one valid for `overlap_seconds` (default 24 h). Any
+   * non-empty secret for `placeos` (the seed's own example is "123456"); at least
+   * MIN_SECRET_LENGTH characters for `coreone`; `whsec_<base64>` for `standard`.
+   */
+  secret: z.string().min(1).max(512).optional(),
   overlap_seconds: z
     .number()
     .int()
@@ -94,6 +98,8 @@ export const hookPatchSchema = z.strictObject(hookFields).partial();
 export type HookInput = z.output<typeof hookPatchSchema>;
 
 export const DEFAULT_SECRET_OVERLAP_SECONDS = 24 * 3600;
+/** The shortest signing secret accepted for `coreone` (PlaceOS subscribers choose their own). */
+export const MIN_SECRET_LENGTH = 8;
 
 export interface StoredHook {
   hook: Hook;
@@ -196,7 +202,14 @@ export function applyHookInput(
   if (profile !== 'none') {
     const current = signingIn?.secret ?? prevCreds.signingSecret;
     if (current === undefined) {
-      errors.push({ field: 'signing.secret', message: `is required for the ${profile} signing profile` });
+      // PlaceOS subscribers sign only when they gave a secret: the body then has no `signature`.
+      if (profile !== 'placeos')
+        errors.push({ field: 'signing.secret', message: `is required for the ${profile} signing profile` });
+    } else if (profile === 'coreone' && current.length < MIN_SECRET_LENGTH) {
+      errors.push({
+        field: 'signing.secret',
+        message: `must be at least ${MIN_SECRET_LENGTH} characters for the coreone signing profile`,
+      });
     } else if (profile === 'standard' && !isStandardSecret(current)) {
       errors.push({
         field: 'signing.secret',
@@ -265,6 +278,7 @@ export function applyHookInput(
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     enabled: pick(input.enabled, prev?.enabled ?? true, true),
     ...(prev?.secretRef ? { secretRef: prev.secretRef } : {}),
+    ...(prev?.triggerId ? { triggerId: prev.triggerId } : {}),
     createdAt: prev?.createdAt ?? now,
     updatedAt: now,
   };

@@ -39,6 +39,8 @@ export const hookViewSchema = z.object({
   }),
   timeout_ms: z.number().int().nullable(),
   enabled: z.boolean(),
+  /** Set on the hooks a trigger manages (its Rhombus subscriptions). */
+  trigger_id: z.string().optional(),
   created_at: z.string(),
   updated_at: z.string(),
   warnings: z.array(z.string()).optional(),
@@ -84,6 +86,7 @@ export function hookView(hook: Hook, warnings: string[] = []): HookView {
     device: { kind: hook.device.kind, channel: hook.device.channel, on_means: hook.device.onMeans },
     timeout_ms: hook.timeoutMs ?? null,
     enabled: hook.enabled,
+    ...(hook.triggerId ? { trigger_id: hook.triggerId } : {}),
     created_at: hook.createdAt,
     updated_at: hook.updatedAt,
     ...(warnings.length ? { warnings } : {}),

@@ -4,6 +4,7 @@ import { hooksContract } from '../../functions/hooks/contract.ts';
 import { interlocksContract } from '../../functions/interlocks/contract.ts';
 import { ovationContract } from '../../functions/ovation/contract.ts';
 import { servicesContract } from '../../functions/services/contract.ts';
+import { triggersContract } from '../../functions/triggers/contract.ts';
 import type { Contract } from './operation.ts';
 
 /**
@@ -18,4 +19,5 @@ export const apiContract: Contract = {
   ...eventsContract,
   ...servicesContract,
   ...interlocksContract,
+  ...triggersContract,
 };

@@ -41,6 +41,12 @@ export interface ApiHandlerOptions {
   publicRoutes?: readonly string[];
   /** Largest accepted body in bytes (413 above). */
   maxBodyBytes?: number;
+  /**
+   * Responses carry secrets (a trigger's URLs are shown once): keep them out of X-Ray, and never
+   * log the incoming event, whatever POWERTOOLS_LOGGER_LOG_EVENT says (its path and query may
+   * hold a trigger secret).
+   */
+  secretBearing?: boolean;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 200 * 1024;
@@ -64,9 +70,18 @@ function lowerCaseHeaders(headers: ApiEvent['headers']): Record<string, string> 
   return out;
 }
 
+/** A malformed percent-encoding (`%zz`) is the caller's error (400), never a 500. */
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new BadRequest('Malformed percent-encoding in the path or query');
+  }
+}
+
 function compact(record: Record<string, string | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = decodeURIComponent(v);
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = decoded(v);
   return out;
 }
 
@@ -115,12 +130,18 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
         throw new Unauthorized();
       }
       if (principal) logger.appendKeys({ tenant: principal.tenant });
+      // Parsed on first read, so a route that authenticates otherwise (a trigger secret) can
+      // answer 401 before looking at the body.
+      let body: { value: unknown } | undefined;
       const request: ApiRequest = {
         get principal(): Principal {
           if (!principal) throw new Unauthorized();
           return principal;
         },
-        body: parseBody(event, limit),
+        get body(): unknown {
+          body ??= { value: parseBody(event, limit) };
+          return body.value;
+        },
         path: compact(event.pathParameters),
         query: compact(event.queryStringParameters),
         headers: lowerCaseHeaders(event.headers),
@@ -132,9 +153,16 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
       return errorResponse(err, requestId);
     }
   };
+  const secretBearing = options.secretBearing ?? false;
   return middy<ApiEvent, ApiResponse>()
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId', resetKeys: true }))
+    .use(captureLambdaHandler(tracer, secretBearing ? { captureResponse: false } : {}))
+    .use(
+      injectLambdaContext(logger, {
+        correlationIdPath: 'requestContext.requestId',
+        resetKeys: true,
+        ...(secretBearing ? { logEvent: false } : {}),
+      }),
+    )
     .use(publishMetrics())
     .handler(dispatch);
 }

@@ -17,6 +17,7 @@ const errorDescriptions: Record<ErrorStatus, string> = {
   409: 'Conflicts with the current state; the message says which',
   413: 'Body over the size limit',
   422: 'Validation failed: `errors` lists every bad field',
+  429: 'Too many requests from this source; retry after the `Retry-After` seconds',
   501: 'Not implemented for this target',
   502: 'A target answered with an error or could not be reached; the body says which and why',
   503: 'Temporarily unavailable; send the request again',

@@ -16,7 +16,7 @@ import type { RouteSpec } from '../../functions/manifest.ts';
 export type RouteKey = RouteSpec['route'];
 
 export type SuccessStatus = 200 | 201 | 202 | 204;
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 501 | 502 | 503 | 504;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 501 | 502 | 503 | 504;
 
 export interface OperationLink {
   /** The route the link leads to. */

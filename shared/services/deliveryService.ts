@@ -3,6 +3,7 @@ import type { DeliveryLog } from '../adapters/deliveryLog.ts';
 import { OutboundError, type OutboundHttp } from '../adapters/outboundHttp.ts';
 import type { SecretStore } from '../adapters/secretStore.ts';
 import type { Attempt, DeliveryMessage } from '../domain/delivery.ts';
+import { placeosDoorBody } from '../domain/doorEvent.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
 import { deliveryBody } from '../domain/payload.ts';
 import { type AttemptOutcome, type Decision, decide, describeOutcome } from '../domain/retryPolicy.ts';
@@ -88,12 +89,15 @@ export class DeliveryService {
       eventType: message.type,
       webhookId: message.deliveryId,
       timestamp: startedAt,
-      body: deliveryBody(hook.payloadFormat ?? 'flat', {
-        type: message.type,
-        data: message.data,
-        hookData: hook.data,
-        occurredAt: message.occurredAt,
-      }),
+      // The PlaceOS door body for a door event to a placeos hook (Rhombus), else the hook's format.
+      body:
+        placeosDoorBody(hook, message) ??
+        deliveryBody(hook.payloadFormat ?? 'flat', {
+          type: message.type,
+          data: message.data,
+          hookData: hook.data,
+          occurredAt: message.occurredAt,
+        }),
       secrets: this.signingSecrets(hook, credentials),
     });
     // Every verb sends the JSON body (the seed: all request bodies are application/json), so the

@@ -153,6 +153,32 @@ export class HookService {
     return hook;
   }
 
+  /**
+   * Creates or replaces a hook that a trigger manages (one Rhombus subscription). No role check:
+   * the caller authenticated with the trigger's secret. The input states the credentials whole:
+   * a replacement without a signing secret is unsigned from then on, and no overlap is kept.
+   */
+  async putManaged(tenant: string, id: string, input: HookInput, triggerId: string): Promise<SavedHook> {
+    const existing = await this.deps.hooks.get(tenant, id);
+    const number = existing?.number ?? (await this.deps.hooks.nextNumber(tenant));
+    const change = await this.check(
+      input,
+      existing ? 'replace' : 'create',
+      existing ? { hook: existing, credentials: {} } : undefined,
+      { id, number, tenant },
+    );
+    return this.save({ ...change, hook: { ...change.hook, triggerId } }, existing);
+  }
+
+  /** Deletes a hook a trigger manages, with its secret; answers whether it existed. */
+  async removeManaged(tenant: string, id: string): Promise<boolean> {
+    const hook = await this.deps.hooks.get(tenant, id);
+    if (!hook) return false;
+    await this.deps.hooks.delete(hook);
+    if (hook.secretRef) await this.deps.secrets.scheduleDeletion(hook.secretRef);
+    return true;
+  }
+
   /** The credentials of a hook (cached); empty when it has none. */
   async credentialsOf(hook: Hook): Promise<HookCredentials> {
     return hook.secretRef ? this.deps.secrets.load(hook.secretRef, hook.updatedAt) : {};

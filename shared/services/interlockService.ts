@@ -7,10 +7,24 @@ import type { Hook } from '../domain/hook.ts';
 import { describeHttpFailure, type InterlockContext, readStatus } from '../domain/interlockDevice.ts';
 import type { ActResult, ControlsView, StatusResult, TargetReport } from '../domain/interlockView.ts';
 import { type ControlDecision, controlsVisible } from '../domain/interlockWindow.ts';
-import { Conflict, Forbidden, type HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
+import { DOOR_TAG } from '../domain/trigger.ts';
+import { Conflict, Forbidden, HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 
 export type PushAction = 'lock' | 'unlock';
+
+/** Who acts on an interlock: a token's principal, or a trigger URL (`trigger:<id>`, no roles). */
+export interface Actor {
+  tenant: string;
+  sub: string;
+  roles: ReadonlySet<string>;
+}
+
+/** What a door unlock through a trigger URL came to (the seed's 200, 403 and 501). */
+export type DoorUnlock =
+  | { outcome: 'unlocked'; result: ActResult }
+  | { outcome: 'failed'; message: string }
+  | { outcome: 'unsupported'; message: string };
 
 /** What a call contributes to its audit record; who, when and how long are filled in. */
 type AuditFields = Pick<AuditEntry, 'result' | 'httpStatus' | 'targets'> &
@@ -113,8 +127,8 @@ export class InterlockService {
     return controlsVisible(principal, bookings, this.now());
   }
 
-  private async targets(principal: Principal, serviceId: string, action: AuditAction): Promise<Hook[]> {
-    const hooks = await this.deps.hooks.findMatching(principal.tenant, `interlock.${action}`, serviceId);
+  private async targets(tenant: string, serviceId: string, action: AuditAction): Promise<Hook[]> {
+    const hooks = await this.deps.hooks.findMatching(tenant, `interlock.${action}`, serviceId);
     return hooks.filter((hook) => isTargetOf(hook, action, serviceId));
   }
 
@@ -130,7 +144,7 @@ export class InterlockService {
     };
     if (decision.visible) {
       const [lock, unlock, status] = await Promise.all(
-        (['lock', 'unlock', 'status'] as const).map((a) => this.targets(principal, serviceId, a)),
+        (['lock', 'unlock', 'status'] as const).map((a) => this.targets(principal.tenant, serviceId, a)),
       );
       view.targets = { lock: lock!.length, unlock: unlock!.length, status: status!.length };
     }
@@ -145,6 +159,61 @@ export class InterlockService {
 
     const { hooks, decision } = await this.authorisedTargets(principal, serviceId, action, audit);
     const context = callContext(principal, serviceId, at, decision);
+    return this.push(principal, serviceId, action, hooks, context, audit);
+  }
+
+  /**
+   * `PUT` on a trigger URL (SPEC §7.4): unlock a door (a service tagged `door`) through its
+   * `interlock.unlock` targets, audited with the trigger as the actor. The trigger's secret is the
+   * authorisation, so no booking window applies. Unknown door or any target failure → failed
+   * (the seed's 403); no unlock target → unsupported (501).
+   */
+  async unlockDoor(actor: Actor, doorId: string): Promise<DoorUnlock> {
+    const at = this.now();
+    const started = performance.now();
+    const audit = (fields: AuditFields) => this.record(actor, doorId, 'unlock', at, started, fields);
+    const service = await this.deps.services.get(actor.tenant, doorId);
+    if (!service?.tags.includes(DOOR_TAG)) {
+      return { outcome: 'failed', message: `Door ${doorId} not found (a service tagged "${DOOR_TAG}")` };
+    }
+    const hooks = await this.targets(actor.tenant, doorId, 'unlock');
+    if (hooks.length === 0) {
+      const message = `Door ${doorId} has no interlock.unlock target: remote unlock is not supported for it`;
+      await audit({ result: 'error', httpStatus: 501, message, targets: [] });
+      return { outcome: 'unsupported', message };
+    }
+    const context = { serviceId: doorId, userId: actor.sub, requestedAt: at.toISOString() };
+    try {
+      const result = await this.push(
+        actor,
+        doorId,
+        'unlock',
+        hooks as [Hook, ...Hook[]],
+        context,
+        audit,
+        403,
+      );
+      return { outcome: 'unlocked', result };
+    } catch (err) {
+      if (err instanceof HttpError) return { outcome: 'failed', message: err.message };
+      throw err;
+    }
+  }
+
+  /**
+   * Calls every target in parallel and audits the outcome; throws 502 (504 when every failure
+   * was a timeout) naming each failed target. `failureStatus` overrides the audited status when
+   * the caller answers failures otherwise (a trigger URL's 403).
+   */
+  private async push(
+    actor: Actor,
+    serviceId: string,
+    action: PushAction,
+    hooks: [Hook, ...Hook[]],
+    context: InterlockContext,
+    audit: (fields: AuditFields) => Promise<void>,
+    failureStatus?: number,
+  ): Promise<ActResult> {
     const results = await Promise.all(
       hooks.map(async (hook) => {
         const call = await this.deps.client.call(hook, action, context);
@@ -174,7 +243,7 @@ export class InterlockService {
       : new TargetError(message, details);
     await audit({
       result: 'error',
-      httpStatus: error.statusCode,
+      httpStatus: failureStatus ?? error.statusCode,
       message,
       targets: reports.map(auditTarget),
     });
@@ -257,7 +326,7 @@ export class InterlockService {
       await audit({ result: 'denied', httpStatus: 403, message, targets: [] });
       throw new Forbidden(message);
     }
-    const hooks = await this.targets(principal, serviceId, action);
+    const hooks = await this.targets(principal.tenant, serviceId, action);
     if (hooks.length === 0) {
       const message =
         `Service ${serviceId} has no interlock.${action} target; create a hook with ` +
@@ -269,7 +338,7 @@ export class InterlockService {
   }
 
   private async record(
-    principal: Principal,
+    principal: Actor,
     serviceId: string,
     action: AuditAction,
     at: Date,

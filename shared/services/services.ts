@@ -11,6 +11,8 @@ import { InterlockClient } from '../adapters/interlockClient.ts';
 import { createOutboundHttp, type OutboundHttp } from '../adapters/outboundHttp.ts';
 import { SecretStore } from '../adapters/secretStore.ts';
 import { ServiceStore } from '../adapters/serviceStore.ts';
+import { ThrottleStore } from '../adapters/throttleStore.ts';
+import { TriggerStore } from '../adapters/triggerStore.ts';
 import { config, optionalEnv } from '../config.ts';
 import { RETRY_SCHEDULE_ENV, retryScheduleFromEnv } from '../domain/retryPolicy.ts';
 import { logger } from '../observability/powertools.ts';
@@ -19,6 +21,7 @@ import { Dispatcher } from './dispatcher.ts';
 import { HookService } from './hookService.ts';
 import { InterlockGuard } from './interlockGuard.ts';
 import { InterlockService } from './interlockService.ts';
+import { TriggerService } from './triggerService.ts';
 
 /** `??=` for getters: builds a value on first use and keeps it. */
 function lazy<T>(make: () => T): () => T {
@@ -73,6 +76,19 @@ function build() {
           }),
       }),
   );
+  const hookService = new HookService({ hooks, secrets, catalog, grants });
+  const triggers = lazy(
+    () =>
+      new TriggerService({
+        triggers: new TriggerStore(dynamoDb, table),
+        throttle: new ThrottleStore(dynamoDb, table),
+        secrets,
+        hooks,
+        hookService,
+        serviceStore,
+        interlocks,
+      }),
+  );
   return {
     hooks,
     secrets,
@@ -83,7 +99,7 @@ function build() {
     bookings,
     serviceStore,
     audit,
-    hookService: new HookService({ hooks, secrets, catalog, grants }),
+    hookService,
     interlockGuard: new InterlockGuard({
       audit,
       onRefusal: (entry) =>
@@ -106,6 +122,9 @@ function build() {
     },
     get interlocks() {
       return interlocks();
+    },
+    get triggers() {
+      return triggers();
     },
   };
 }

@@ -91,6 +91,38 @@ describe('the Latchkey stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
   });
 
+  it('serves trigger URLs without the authorizer in both forms, and keeps their secrets out of access logs', () => {
+    for (const method of ['POST', 'DELETE', 'GET', 'PUT']) {
+      for (const path of ['/v1/triggers/{triggerId}/notify', '/v1/triggers/{triggerId}/notify/{proxy+}']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+          RouteKey: `${method} ${path}`,
+          AuthorizationType: 'NONE',
+        });
+      }
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /v1/triggers',
+      AuthorizationType: 'JWT',
+    });
+    const stages = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stages).toHaveLength(1);
+    const format = (stages[0]!.Properties as { AccessLogSettings: { Format: string } }).AccessLogSettings
+      .Format;
+    // The secret travels in the query string or in the path after /notify: the access log holds
+    // the route key (`.../notify/{proxy+}`), never the raw path, query or request line.
+    const variables = [...format.matchAll(/\$context\.[\w.]+/g)].map((m) => m[0]);
+    expect(variables).toContain('$context.routeKey');
+    for (const leaky of [
+      '$context.path',
+      '$context.requestLine',
+      '$context.rawPath',
+      '$context.rawQueryString',
+    ]) {
+      expect(variables).not.toContain(leaky);
+    }
+    expect(variables.filter((v) => /query|querystring|path|requestline/i.test(v))).toEqual([]);
+  });
+
   it('feeds the dispatcher from the delivery queue with batch item failures', () => {
     const dispatcher = functions.find((f) => f.consumesDeliveryQueue);
     expect(dispatcher?.id).toBe('Dispatcher');
