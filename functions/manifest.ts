@@ -207,7 +207,13 @@ export const functions: readonly FunctionSpec[] = [
     ],
     // A door unlock calls the targets synchronously, like the Interlock function.
     timeoutSeconds: 29,
-    access: { table: 'readwrite', secrets: 'readwrite' },
+    access: {
+      // Triggers, their subscriptions and the subscription hooks (transactions of Put/Delete),
+      // the wrong-secret counter (UpdateItem ADD), doors (Query), the unlock audit (PutItem).
+      table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      // Trigger secrets and subscription signing secrets: create, rotate, read, delete.
+      secrets: 'readwrite',
+    },
   },
   // <manifest:functions> later functions are added above this line
 ];
