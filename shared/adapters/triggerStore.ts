@@ -108,18 +108,34 @@ export class TriggerStore {
     return out.Item?.subscription as Subscription | undefined;
   }
 
-  async putSubscription(tenant: string, key: string, subscription: Subscription): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: keys.tenant(tenant),
-          sk: keys.subscriptionOfTrigger(subscription.triggerId, key),
-          entity: 'triggerSubscription',
-          subscription,
-        },
-      }),
-    );
+  /**
+   * Writes a subscription record. `create` succeeds only if none exists for that URL yet and
+   * answers false when another request created it first (two concurrent subscribes).
+   */
+  async putSubscription(
+    tenant: string,
+    key: string,
+    subscription: Subscription,
+    mode: 'create' | 'replace',
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: keys.tenant(tenant),
+            sk: keys.subscriptionOfTrigger(subscription.triggerId, key),
+            entity: 'triggerSubscription',
+            subscription,
+          },
+          ...(mode === 'create' ? { ConditionExpression: 'attribute_not_exists(pk)' } : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (mode === 'create' && (err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
   }
 
   /** Removes a subscription record; answers the removed one (undefined when there was none). */

@@ -166,6 +166,7 @@ export class TriggerService {
   async subscribe(
     trigger: Trigger,
     input: SubscribeInput,
+    retried = false,
   ): Promise<{ subscription: Subscription; created: boolean }> {
     const key = subscriptionKey(trigger.id, input.webhook);
     const existing = await this.deps.triggers.getSubscription(trigger.tenant, trigger.id, key);
@@ -190,7 +191,14 @@ export class TriggerService {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
-    await this.deps.triggers.putSubscription(trigger.tenant, key, subscription);
+    const mode = existing ? 'replace' : 'create';
+    if (!(await this.deps.triggers.putSubscription(trigger.tenant, key, subscription, mode))) {
+      // A concurrent subscribe of the same URL won: drop this hook and replace theirs, so the URL
+      // stays one subscription and gets one delivery per door event.
+      await this.deps.hookService.removeManaged(trigger.tenant, hookId);
+      if (retried) throw new Error(`Subscription ${key} keeps changing under concurrent subscribes`);
+      return this.subscribe(trigger, input, true);
+    }
     return { subscription, created: existing === undefined };
   }
 

@@ -259,10 +259,18 @@ describe('PlaceOS/Rhombus trigger URLs', () => {
     const { tenant, admin, created } = await trigger('Front desk');
     const url = created.notify_url as string;
     const webhook = `${rhombus.url}/again-${tenant}`;
-    expect((await rhombusCall(url, 'POST', { webhook, secret: 'first' })).status).toBe(201);
+    // Rhombus retrying a subscribe at once: still one subscription, one hook.
+    const racing = await Promise.all(
+      ['first', 'first', 'first'].map((secret) => rhombusCall(url, 'POST', { webhook, secret })),
+    );
+    expect(racing.map((r) => r.status)).toEqual([201, 201, 201]);
     expect((await rhombusCall(url, 'POST', { webhook, secret: 'second' })).status).toBe(201);
     const view = (await call(app, 'GET', `/v1/triggers/${created.id}`, { token: admin })).body as Json;
     expect(view.subscriptions).toHaveLength(1);
+    const hooks = (await call(app, 'GET', '/v1/hooks', { token: admin })).body as Json;
+    expect(hooks.hooks).toEqual([
+      expect.objectContaining({ id: view.subscriptions[0].hook_id, trigger_id: created.id, url: webhook }),
+    ]);
     const staff = await tokenFor(tenant, ['staff']);
     const event = await call(app, 'POST', '/v1/events', {
       token: staff,
