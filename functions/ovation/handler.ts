@@ -1,9 +1,10 @@
 import type { Hook } from '#shared/domain/hook.ts';
+import { type HookInput, hookInputSchema } from '#shared/domain/hookInput.ts';
 import {
+  endpointNumber,
   isProjectTemplateId,
-  type OvationEndpointInput,
   ovationEndpointSchema,
-  ovationToHookInput,
+  ovationHookBody,
   ovationView,
 } from '#shared/domain/ovationHook.ts';
 import { type ApiRequest, type ApiResult, apiHandler, type RouteHandler } from '#shared/http/apiHandler.ts';
@@ -19,22 +20,32 @@ import { services } from '#shared/services/services.ts';
  */
 const base = '/api/v3/project_templates/{projectTemplateId}/webhook_endpoints';
 
-/** Our field names → Ovation's, so a 422 speaks the caller's vocabulary. */
-const ovationField: Record<string, string> = {
-  url: 'target_url',
-  events: 'event',
-  headers: 'requestHeaders',
-  'auth.headers': 'authenticationHeaders',
-  'auth.password': 'password',
-  'auth.username': 'username',
-};
+/** Our field names → Ovation's, so a 422 speaks the caller's vocabulary (longest prefix first). */
+const ovationField: [string, string][] = [
+  ['auth.headers', 'authenticationHeaders'],
+  ['auth.username', 'username'],
+  ['auth.password', 'password'],
+  ['headers', 'requestHeaders'],
+  ['url', 'target_url'],
+  ['events', 'event'],
+];
+
+function ovationName(field: string): string {
+  const path = field.replace(/^webhookEndpoint\./, '');
+  for (const [ours, theirs] of ovationField) {
+    if (path === ours) return theirs;
+    // A header's name is kept (`requestHeaders.some key`); `events.0` is the one `event`.
+    if (path.startsWith(`${ours}.`))
+      return theirs === 'event' ? theirs : `${theirs}${path.slice(ours.length)}`;
+  }
+  return path;
+}
 
 function ovationMessages(errors: FieldError[]): string[] {
   return errors.map(({ field, message }) => {
     if (message.startsWith('Event not found')) return 'Event not found';
     if (field === 'projectTemplateId') return message;
-    const path = field.replace(/^webhookEndpoint\./, '');
-    const name = ovationField[path] ?? ovationField[path.split('.')[0] ?? ''] ?? path;
+    const name = ovationName(field);
     return message.startsWith(`${name} `) ? message : `${name} ${message}`;
   });
 }
@@ -59,7 +70,11 @@ function templateId(req: ApiRequest): string {
   return id;
 }
 
-function parseEndpoint(req: ApiRequest): OvationEndpointInput {
+/**
+ * The endpoint in the body as a hook, validated by the same schema as `POST /v1/hooks` (URL,
+ * header names and values), so nothing Ovation-shaped gets past what the hooks API refuses.
+ */
+function parseEndpoint(req: ApiRequest, template: string): HookInput {
   const parsed = ovationEndpointSchema.safeParse(req.body ?? {});
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error).map((e) =>
@@ -69,21 +84,29 @@ function parseEndpoint(req: ApiRequest): OvationEndpointInput {
     );
     throw new ValidationError(errors);
   }
-  return parsed.data.webhookEndpoint;
+  const hook = hookInputSchema.safeParse(ovationHookBody(template, parsed.data.webhookEndpoint));
+  if (!hook.success) throw new ValidationError(fieldErrors(hook.error));
+  return hook.data;
 }
 
 /** The endpoint `webhookId` of this template, as the principal may see it; 404 otherwise. */
 async function endpoint(req: ApiRequest, template: string): Promise<Hook> {
-  const number = Number(req.path.webhookId);
+  const number = endpointNumber(req.path.webhookId);
   const hook =
-    Number.isSafeInteger(number) && number > 0
-      ? await services().hooks.getByNumber(req.principal.tenant, number)
-      : undefined;
+    number !== undefined ? await services().hooks.getByNumber(req.principal.tenant, number) : undefined;
   if (!hook || hook.scope !== template) throw new NotFound('Webhook endpoint');
   return services().hookService.visibleHook(req.principal, hook.id);
 }
 
+/** Authorisation comes before validation: a role without webhook access is a 403 whatever the body. */
+function authorise(req: ApiRequest, needsAll?: string): void {
+  const { hookService } = services();
+  if (needsAll) hookService.requireAll(req.principal, needsAll);
+  else hookService.requireHookAccess(req.principal);
+}
+
 async function list(req: ApiRequest): Promise<ApiResult> {
+  authorise(req);
   const template = templateId(req);
   const { hookService, hooks } = services();
   const access = hookService.requireHookAccess(req.principal);
@@ -95,21 +118,24 @@ async function list(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function getOne(req: ApiRequest): Promise<ApiResult> {
+  authorise(req);
   const hook = await endpoint(req, templateId(req));
   return { statusCode: 200, body: { webhook_endpoint: ovationView(hook) } };
 }
 
 async function create(req: ApiRequest): Promise<ApiResult> {
+  authorise(req, 'creating webhook endpoints');
   const template = templateId(req);
-  const input = ovationToHookInput(template, parseEndpoint(req));
+  const input = parseEndpoint(req, template);
   const { hook } = await services().hookService.create(req.principal, input);
   logger.info('Ovation webhook endpoint created', { hookId: hook.id, number: hook.number });
   return { statusCode: 201, body: { webhook_endpoint: ovationView(hook) } };
 }
 
 async function update(req: ApiRequest): Promise<ApiResult> {
+  authorise(req);
   const template = templateId(req);
-  const input = ovationToHookInput(template, parseEndpoint(req));
+  const input = parseEndpoint(req, template);
   const existing = await endpoint(req, template);
   // Patch: the Ovation fields are all given (requestHeaders absent clears them); Latchkey-only
   // settings of the hook (signing, data, enabled) are kept.
@@ -123,6 +149,7 @@ async function update(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function remove(req: ApiRequest): Promise<ApiResult> {
+  authorise(req, 'deleting webhook endpoints');
   const hook = await endpoint(req, templateId(req));
   await services().hookService.remove(req.principal, hook.id);
   return { statusCode: 201, body: { webhook_endpoint: ovationView(hook) } };

@@ -39,8 +39,10 @@ export interface Hook {
   scope?: string;
   url: string;
   method: HookMethod;
-  /** Non-secret request headers, names normalised to dash-case. */
+  /** Non-secret request headers, names normalised to dash-case (as sent on the wire). */
   headers: Record<string, string>;
+  /** The same headers with their names as the caller wrote them (Ovation answers them so). */
+  headersAsSent?: Record<string, string>;
   auth: HookAuth;
   /** Extra JSON merged into the payload (never a system key: see payload.ts). */
   data: Record<string, unknown>;

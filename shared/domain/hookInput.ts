@@ -265,6 +265,11 @@ export function applyHookInput(
     url,
     method: pick(input.method, prev?.method ?? 'POST', 'POST'),
     headers: input.headers ? normaliseHeaders(input.headers) : keep && prev ? prev.headers : {},
+    ...(input.headers
+      ? { headersAsSent: input.headers }
+      : keep && prev?.headersAsSent
+        ? { headersAsSent: prev.headersAsSent }
+        : {}),
     auth,
     data: pick(input.data, prev?.data ?? {}, {}),
     payloadFormat,

@@ -8,6 +8,13 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     if (issue.code === 'unrecognized_keys') {
       return { field: path || '(body)', message: `unknown field(s): ${issue.keys.join(', ')}` };
     }
+    if (issue.code === 'invalid_key') {
+      // A record key (a header name) that its schema refuses: say why, not "Invalid key in record".
+      return {
+        field: path || '(body)',
+        message: `is not a valid name: ${issue.issues[0]?.message ?? issue.message}`,
+      };
+    }
     if (issue.code === 'invalid_type' && issue.input === undefined) {
       return { field: path || '(body)', message: 'is required' };
     }

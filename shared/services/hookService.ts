@@ -85,7 +85,8 @@ export class HookService {
     return access;
   }
 
-  private requireAll(principal: Principal, what: string): void {
+  /** Hook access to every hook of the tenant (not only granted ones), or 403 naming `what`. */
+  requireAll(principal: Principal, what: string): void {
     if (this.requireHookAccess(principal) !== 'all') {
       throw new Forbidden(
         `webhook_user may only read and update hooks granted to it; ${what} needs webhook_admin`,

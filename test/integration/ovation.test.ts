@@ -52,7 +52,8 @@ describe('Ovation webhook endpoint API', () => {
       event: 'report_signed',
       username: 'someUser',
       project_requisition_template_association_id: 789,
-      requestHeaders: { 'some-key': 'any value', 'another-key': 'some other value' },
+      // Answered as sent; the dash-cased names are what goes on the wire.
+      requestHeaders: { someKey: 'any value', anotherKey: 'some other value' },
     });
     expect(created.text).not.toContain('somePassword');
     expect(created.text).not.toContain('1234');
@@ -82,7 +83,7 @@ describe('Ovation webhook endpoint API', () => {
       id: endpoint.id,
       target_url: 'https://api.test.com/v2',
       event: 'report_corrected',
-      requestHeaders: { 'new-key': 'x' },
+      requestHeaders: { New_Key: 'x' },
     });
 
     // The same hook is visible on the core API, scoped to the project template.
@@ -93,6 +94,7 @@ describe('Ovation webhook endpoint API', () => {
         scope: '789',
         events: ['report_corrected'],
         auth: { type: 'headers', username: 'someUser' },
+        headers: { 'new-key': 'x' },
       },
     ]);
 
@@ -161,7 +163,7 @@ describe('Ovation webhook endpoint API', () => {
 
     const missing = await call(app, 'POST', base(789), {
       token,
-      body: { webhookEndpoint: { event: 'report_signed' } },
+      body: { webhookEndpoint: { event: 'report_signed', authenticationHeaders: {} } },
     });
     expect(missing.status).toBe(422);
     expect((missing.body as Json).errors.sort()).toEqual([
@@ -202,5 +204,108 @@ describe('Ovation webhook endpoint API', () => {
     expect((list.body as Json).webhook_endpoints.map((e: Json) => e.id)).toEqual([a.webhook_endpoint.id]);
     expect((await call(app, 'GET', `${base(5)}/${a.webhook_endpoint.id}`, { token: user })).status).toBe(200);
     expect((await call(app, 'GET', base(5), { token: await tokenFor(tenant, ['user']) })).status).toBe(403);
+  });
+
+  it('validates target_url and header names exactly as /v1/hooks does, on create and update', async () => {
+    const token = await tokenFor(newTenant(), ['webhook_admin']);
+    const created = (await call(app, 'POST', base(789), { token, body: seedRequest })).body as Json;
+    const at = `${base(789)}/${created.webhook_endpoint.id}`;
+    for (const [method, path] of [
+      ['POST', base(789)],
+      ['PUT', at],
+    ] as const) {
+      for (const target_url of ['ftp://x', 'not a url']) {
+        const res = await call(app, method, path, {
+          token,
+          body: { webhookEndpoint: { ...seedRequest.webhookEndpoint, target_url } },
+        });
+        expect(res.status, `${method} ${target_url}`).toBe(422);
+        expect(res.body).toEqual({ errors: ['target_url must be an http(s) URL'] });
+      }
+      const badHeaders = await call(app, method, path, {
+        token,
+        body: {
+          webhookEndpoint: {
+            ...seedRequest.webhookEndpoint,
+            requestHeaders: { 'some key': 'v' },
+            authenticationHeaders: { 'api key': '1' },
+          },
+        },
+      });
+      expect(badHeaders.status).toBe(422);
+      const errors = (badHeaders.body as Json).errors as string[];
+      expect(errors).toHaveLength(2);
+      expect(errors[0]).toMatch(/^requestHeaders\.some key is not a valid name: /);
+      expect(errors[1]).toMatch(/^authenticationHeaders\.api key is not a valid name: /);
+    }
+    // Nothing was created or changed by the refused requests.
+    const list = await call(app, 'GET', base(789), { token });
+    expect((list.body as Json).webhook_endpoints).toEqual([created.webhook_endpoint]);
+  });
+
+  it('webhookId is the decimal number literally: 0x4, 4.0, 4e0, 04, " 4" and "+4" are 404', async () => {
+    const token = await tokenFor(newTenant(), ['webhook_admin']);
+    const created = (await call(app, 'POST', base(789), { token, body: seedRequest })).body as Json;
+    const n = created.webhook_endpoint.id as number;
+    expect((await call(app, 'GET', `${base(789)}/${n}`, { token })).status).toBe(200);
+    for (const id of [`0x${n.toString(16)}`, `${n}.0`, `${n}e0`, `0${n}`, `%20${n}`, `%2B${n}`, `${n}%20`]) {
+      expect((await call(app, 'GET', `${base(789)}/${id}`, { token })).status, id).toBe(404);
+      expect((await call(app, 'PUT', `${base(789)}/${id}`, { token, body: seedRequest })).status, id).toBe(
+        404,
+      );
+      expect((await call(app, 'DELETE', `${base(789)}/${id}`, { token })).status, id).toBe(404);
+    }
+    expect((await call(app, 'GET', `${base(789)}/${n}`, { token })).status).toBe(200);
+  });
+
+  it('checks authorisation before validation: a role without webhook access gets 403 whatever the body', async () => {
+    const tenant = newTenant();
+    const user = await tokenFor(tenant, ['user']);
+    const webhookUser = await tokenFor(tenant, ['webhook_user'], 'ext');
+    const junk = { webhookEndpoint: { target_url: 'ftp://x' } };
+    for (const [method, path] of [
+      ['POST', base(789)],
+      ['POST', base('not-a-template')],
+      ['PUT', `${base(789)}/1`],
+      ['GET', base('not-a-template')],
+      ['DELETE', `${base(789)}/1`],
+    ] as const) {
+      const res = await call(app, method, path, { token: user, ...(method === 'GET' ? {} : { body: junk }) });
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+    expect((await call(app, 'POST', base(789), { token: webhookUser, body: junk })).status).toBe(403);
+    expect((await call(app, 'POST', base(789), { token: webhookUser, body: 'x' })).status).toBe(403);
+  });
+
+  it('an endpoint with authenticationHeaders and no username/password is valid and sends only those headers', async () => {
+    const token = await tokenFor(newTenant(), ['webhook_admin']);
+    const path = `/ovation-headers-only-${Date.now()}`;
+    const created = await call(app, 'POST', base(44), {
+      token,
+      body: {
+        webhookEndpoint: {
+          target_url: `${receiver.url}${path}`,
+          event: 'sample_rejected',
+          requestHeaders: { X_Lab: 'north' },
+          authenticationHeaders: { ApiKey: 'k-1' },
+        },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect((created.body as Json).webhook_endpoint).toMatchObject({
+      username: null,
+      requestHeaders: { X_Lab: 'north' },
+    });
+    await call(app, 'POST', '/v1/events', { token, body: { type: 'sample_rejected', scope: '44' } });
+    const req = await eventually(() => receiver.received.find((r) => r.path === path));
+    expect(req.headers['api-key']).toBe('k-1');
+    expect(req.headers['x-lab']).toBe('north');
+    expect(req.headers.authorization).toBeUndefined();
+
+    const neither = await call(app, 'POST', base(44), {
+      token,
+      body: { webhookEndpoint: { target_url: `${receiver.url}${path}`, event: 'sample_rejected' } },
+    });
+    expect((neither.body as Json).errors.sort()).toEqual(['password is required', 'username is required']);
   });
 });
