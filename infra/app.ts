@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
+import { type TracingMode, tracingModes } from './constructs/bundling.ts';
 import { LatchkeyStack } from './latchkeyStack.ts';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,6 +15,8 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  *   oidcIssuer          use an external OIDC issuer instead of the Cognito user pool
  *   oidcAudiences       comma-separated audiences for that issuer
  *   allowPrivateTargets private,loopback,link-local or all (interlock devices on private networks)
+ *   tracing             lambda (default: Lambda's active tracing, no X-Ray SDK in the bundles),
+ *                       sdk (also Powertools subsegments per handler and AWS call) or off
  */
 export function buildLatchkeyStack(app: App): LatchkeyStack {
   const ctx = (key: string): string | undefined => {
@@ -21,9 +24,14 @@ export function buildLatchkeyStack(app: App): LatchkeyStack {
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const issuer = ctx('oidcIssuer');
+  const tracing = ctx('tracing');
+  if (tracing !== undefined && !tracingModes.includes(tracing as TracingMode)) {
+    throw new Error(`-c tracing=${tracing}: use one of ${tracingModes.join(', ')}`);
+  }
   return new LatchkeyStack(app, ctx('stackName') ?? 'Latchkey', {
     projectRoot,
     oidc: issuer ? { issuer, audiences: (ctx('oidcAudiences') ?? '').split(',').filter(Boolean) } : undefined,
     allowPrivateTargets: ctx('allowPrivateTargets'),
+    ...(tracing ? { tracing: tracing as TracingMode } : {}),
   });
 }

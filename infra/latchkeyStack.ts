@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import { accessLevels, type FunctionSpec, functions as manifest } from '../functions/manifest.ts';
 import { envNames, resources } from '../shared/resources.ts';
 import { Api } from './constructs/api.ts';
+import type { TracingMode } from './constructs/bundling.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { LatchkeyFunction } from './constructs/latchkeyFunction.ts';
 import { Observability } from './constructs/observability.ts';
@@ -20,6 +21,8 @@ export interface LatchkeyStackProps extends StackProps {
   /** Outbound ranges allowed (interlock devices on private networks): private,loopback,link-local,all. */
   allowPrivateTargets?: string;
   logRetention?: RetentionDays;
+  /** X-Ray tracing (context: tracing): `lambda` (default), `sdk` or `off`; see infra/constructs/bundling.ts. */
+  tracing?: TracingMode;
 }
 
 /** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
@@ -59,6 +62,7 @@ export class LatchkeyStack extends Stack {
         projectRoot: props.projectRoot,
         environment,
         logRetention,
+        ...(props.tracing ? { tracing: props.tracing } : {}),
       });
       this.functions.set(spec.id, fn);
       this.acknowledgeScopedWildcards(fn, store, secretPrefix);

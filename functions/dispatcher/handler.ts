@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { logger, tracer } from '#shared/observability/powertools.ts';
+import { logger } from '#shared/observability/powertools.ts';
 import { publishMetrics } from '#shared/observability/publishMetrics.ts';
-import { services } from '#shared/services/services.ts';
+import { handlerTracer } from '#shared/observability/tracing.ts';
+import { queueing } from '#shared/services/queueing.ts';
 
 /**
  * The delivery queue's consumer (SQS event source with ReportBatchItemFailures): each record is
@@ -12,7 +12,7 @@ import { services } from '#shared/services/services.ts';
  * failures; everything else is deleted, having been delivered or dead-lettered with its reason.
  */
 async function dispatch(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { dispatcher } = services();
+  const { dispatcher } = queueing();
   const batchItemFailures: SQSBatchItemFailure[] = [];
   await Promise.all(
     event.Records.map(async (record) => {
@@ -34,7 +34,7 @@ async function dispatch(event: SQSEvent): Promise<SQSBatchResponse> {
 }
 
 export const handler = middy<SQSEvent, SQSBatchResponse>()
-  .use(captureLambdaHandler(tracer))
+  .use(handlerTracer())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(publishMetrics())
   .handler(dispatch);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventInputSchema, idempotencyKey, redriveSchema } from '#shared/domain/eventInput.ts';
 import {
   attemptPageSchema,

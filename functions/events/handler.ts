@@ -28,6 +28,8 @@ import { hasRole } from '#shared/http/principal.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import { outbound } from '#shared/services/outbound.ts';
+import { queueing } from '#shared/services/queueing.ts';
 import { services } from '#shared/services/services.ts';
 
 /** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries and DLQ redrive. */
@@ -76,7 +78,8 @@ async function fanOut(
   tenant: string,
   input: EventInput,
 ): Promise<{ statusCode: number; body: EventAccepted }> {
-  const { hookService, hooks, events, queue, bookings } = services();
+  const { hookService, hooks, events, bookings } = services();
+  const { queue } = queueing();
   const catalogErrors = await hookService.catalogErrors(tenant, [input.type]);
   if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
 
@@ -192,7 +195,7 @@ async function hookDeliveries(req: ApiRequest): Promise<ApiResult> {
 async function testHook(req: ApiRequest): Promise<ApiResult> {
   const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
   await services().interlockGuard.checkTest(req.principal, hook);
-  const attempt = await services().delivery.test(hook, req.principal.sub);
+  const attempt = await outbound().delivery.test(hook, req.principal.sub);
   logger.info('Test delivery', { hookId: hook.id, result: attempt.result, status: attempt.status });
   return { statusCode: 200, body: attemptView(attempt) };
 }
@@ -204,7 +207,7 @@ async function testHook(req: ApiRequest): Promise<ApiResult> {
 async function redrive(req: ApiRequest): Promise<ApiResult> {
   if (!req.principal.roles.has('admin')) throw new Forbidden('Re-driving the dead-letter queue needs admin');
   const input = parseWith(redriveSchema, req.body);
-  const { queue } = services();
+  const { queue } = queueing();
   const tenant = req.principal.tenant;
   const skipped: string[] = [];
   let redriven = 0;

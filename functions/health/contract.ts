@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Contract } from '#shared/http/operation.ts';
 
 /** The contract of the health route (see shared/http/operation.ts). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { eventTypeInputSchema, eventTypeListSchema, eventTypeViewSchema } from '#shared/domain/eventTypes.ts';
 import { hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
 import { grantListSchema, grantViewSchema, hookPageSchema, hookViewSchema } from '#shared/domain/hookView.ts';

@@ -5,6 +5,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionSpec } from '../../functions/manifest.ts';
+import { bundling, defineFor, NODE_OPTIONS, type TracingMode } from './bundling.ts';
 
 /** The Powertools service name of a function: its logs' `service` and its metrics' `service` dimension. */
 export function serviceNameOf(functionId: string): string {
@@ -16,15 +17,19 @@ export interface LatchkeyFunctionProps {
   projectRoot: string;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** X-Ray: `lambda` (default) Lambda's active tracing only; `sdk` also Powertools subsegments; `off`. */
+  tracing?: TracingMode;
 }
 
 /**
- * Every Latchkey Lambda: Node 22 on ARM64, esbuild-bundled ESM (minified, source maps), X-Ray
- * tracing, JSON logs into a log group with a retention, Powertools settings in the environment.
+ * Every Latchkey Lambda: Node 22 on ARM64, esbuild-bundled ESM as bundling.ts describes (minified,
+ * source maps without sources), X-Ray tracing as configured, JSON logs into a log group with a
+ * retention, Powertools settings in the environment.
  */
 export class LatchkeyFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: LatchkeyFunctionProps) {
     const { spec } = props;
+    const tracing = props.tracing ?? 'lambda';
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -48,11 +53,12 @@ export class LatchkeyFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: spec.memoryMb ?? 512,
       timeout: Duration.seconds(spec.timeoutSeconds ?? 10),
-      tracing: Tracing.ACTIVE,
+      tracing: tracing === 'off' ? Tracing.DISABLED : Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS,
+        LATCHKEY_TRACING: tracing,
         POWERTOOLS_SERVICE_NAME: serviceNameOf(spec.id),
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -60,14 +66,11 @@ export class LatchkeyFunction extends NodejsFunction {
         ...spec.environment,
       },
       bundling: {
+        ...bundling,
         format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // ESM bundles need a require shim for CommonJS dependencies.
-        banner: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
+        mainFields: [...bundling.mainFields],
+        externalModules: [...bundling.externalModules],
+        define: defineFor(tracing),
         // Warnings and errors only: bundle sizes are reported by `npm run bench`.
         logLevel: LogLevel.WARNING,
       },

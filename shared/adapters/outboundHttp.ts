@@ -3,11 +3,15 @@
  * link-local and metadata addresses unless the deployment allows those ranges (SPEC section 8),
  * pins each connection to the address it checked (no DNS-rebinding bypass), bounds the whole
  * request by one timeout, and keeps connections alive across calls.
+ *
+ * Built on Node's own `http`/`https` (native llhttp parser, already loaded by the Lambda runtime):
+ * as fast as undici for one request at a time over a kept-alive connection (see `npm run bench`),
+ * without undici's 720 KB in every bundle that calls out.
  */
 import { lookup } from 'node:dns/promises';
-import { STATUS_CODES } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
-import { Agent, type Dispatcher } from 'undici';
 import { envNames } from '../resources.ts';
 
 export const USER_AGENT = 'Latchkey-Webhooks/1.0 (+https://github.com/latchkey)';
@@ -141,14 +145,24 @@ export function blockedReason(address: string, host: string, allowed: readonly s
   );
 }
 
-/** Keep-alive pools shared by every client in the process: one verifying TLS, one not. */
-let agents: { secure: Agent; insecure: Agent } | undefined;
+/** Idle kept-alive connections are closed after this long (sooner when the server hints so). */
+const KEEP_ALIVE_IDLE_MS = 30_000;
 
-function agentFor(insecureTls: boolean): Agent {
+/** Keep-alive pools shared by every client in the process: plain, TLS verifying, TLS not verifying. */
+let agents: { plain: HttpAgent; secure: HttpsAgent; insecure: HttpsAgent } | undefined;
+
+function agentFor(protocol: string, insecureTls: boolean): HttpAgent {
   agents ??= {
-    secure: new Agent({ keepAliveTimeout: 30_000 }),
-    insecure: new Agent({ keepAliveTimeout: 30_000, connect: { rejectUnauthorized: false } }),
+    plain: new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
+    secure: new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
+    insecure: new HttpsAgent({
+      keepAlive: true,
+      timeout: KEEP_ALIVE_IDLE_MS,
+      scheduling: 'lifo',
+      rejectUnauthorized: false,
+    }),
   };
+  if (protocol === 'http:') return agents.plain;
   return insecureTls ? agents.insecure : agents.secure;
 }
 
@@ -156,7 +170,7 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
   return Object.keys(headers).some((key) => key.toLowerCase() === name);
 }
 
-function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+function flattenHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -197,11 +211,10 @@ function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && !code.startsWith('UND_ERR')) return code;
+    if (typeof code === 'string') return code;
     current = current.cause;
   }
-  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  return typeof code === 'string' ? code : undefined;
+  return undefined;
 }
 
 const tlsCodes = new Set([
@@ -220,10 +233,8 @@ function networkError(error: unknown, target: string): OutboundError {
   const detail = error instanceof Error ? error.message : String(error);
   let message: string;
   if (code === 'ECONNREFUSED') message = `Connection refused by ${target}`;
-  else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
-    message = `Connection to ${target} closed: ${detail}`;
+  else if (code === 'ECONNRESET' || code === 'EPIPE') message = `Connection to ${target} closed: ${detail}`;
   else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') message = `${target} is unreachable`;
-  else if (code === 'UND_ERR_CONNECT_TIMEOUT') message = `Could not connect to ${target} in time`;
   else if (code !== undefined && tlsCodes.has(code)) {
     message =
       `TLS certificate of ${target} rejected (${detail}); fix the certificate, or set insecure_tls on the ` +
@@ -233,7 +244,7 @@ function networkError(error: unknown, target: string): OutboundError {
 }
 
 /** Reads up to `max` bytes of the body as text, then drains (or, past a limit, drops) the rest. */
-async function readCapped(body: Dispatcher.ResponseData['body'], max: number): Promise<string> {
+async function readCapped(body: IncomingMessage, max: number): Promise<string> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let total = 0;
@@ -250,6 +261,36 @@ async function readCapped(body: Dispatcher.ResponseData['body'], max: number): P
     }
   }
   return Buffer.concat(kept).toString('utf8');
+}
+
+/** Sends one request to `address` (already checked) and resolves with the response head. */
+function exchange(
+  url: URL,
+  address: string,
+  hostname: string,
+  req: OutboundRequest,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
+  const tls = url.protocol === 'https:';
+  return new Promise((resolve, reject) => {
+    const outgoing = (tls ? httpsRequest : httpRequest)(
+      {
+        agent: agentFor(url.protocol, req.insecureTls),
+        host: address,
+        ...(url.port === '' ? {} : { port: Number(url.port) }),
+        // SNI and certificate checks use the name; an IP literal is checked against the address.
+        ...(tls && isIP(hostname) === 0 ? { servername: hostname } : {}),
+        path: `${url.pathname}${url.search}`,
+        method: req.method,
+        headers,
+        signal,
+      },
+      resolve,
+    );
+    outgoing.on('error', reject);
+    outgoing.end(req.body);
+  });
 }
 
 /**
@@ -276,31 +317,25 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
       const address = addresses[0];
       if (address === undefined) throw new OutboundError('network', `${hostname} resolved to no address`);
 
-      // Connect to the checked address; the Host header (and TLS server name, which undici
-      // derives from it) keeps the original name, so certificates are still verified against it.
-      const pinnedHost = isIP(address) === 6 ? `[${address}]` : address;
-      const port = url.port === '' ? '' : `:${url.port}`;
+      // Connect to the checked address; the Host header and the TLS server name keep the original
+      // name, so certificates are still verified against it.
       const headers: Record<string, string> = { ...req.headers };
       if (!hasHeader(headers, 'host')) headers.host = url.host;
       if (!hasHeader(headers, 'user-agent')) headers['user-agent'] = userAgent;
-
-      const response = await agentFor(req.insecureTls).request({
-        origin: `${url.protocol}//${pinnedHost}${port}`,
-        path: `${url.pathname}${url.search}`,
-        method: req.method as Dispatcher.HttpMethod,
-        headers,
-        body: req.body ?? null,
-        signal,
-      });
-      const body = await readCapped(response.body, maxBodyBytes);
+      if (req.body !== undefined && !hasHeader(headers, 'content-length')) {
+        headers['content-length'] = String(Buffer.byteLength(req.body));
+      }
+      const response = await exchange(url, address, hostname, req, headers, signal);
+      const body = await readCapped(response, maxBodyBytes);
       const latencyMs = Math.round(performance.now() - started);
-      // undici returns the connection to its pool on the next turn of the event loop; yielding
-      // once lets the caller's next request reuse it instead of opening a second one.
+      // The socket goes back to the pool when the response ends, a tick after the last chunk;
+      // yielding once lets the caller's next request reuse it instead of opening a second one.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      const status = response.statusCode ?? 0;
       return {
-        status: response.statusCode,
+        status,
         // The target's own reason phrase ("418 Custom Reason"); the standard one when it sent none.
-        statusText: response.statusText || (STATUS_CODES[response.statusCode] ?? ''),
+        statusText: response.statusMessage || (STATUS_CODES[status] ?? ''),
         headers: flattenHeaders(response.headers),
         body,
         latencyMs,
@@ -320,7 +355,7 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
   async function close(): Promise<void> {
     const open = agents;
     agents = undefined;
-    if (open) await Promise.all([open.secure.close(), open.insecure.close()]);
+    if (open) for (const agent of Object.values(open)) agent.destroy();
   }
 
   return { send, close };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * One SQS message = one delivery of one event to one hook. The `deliveryId` is the `webhook-id`

@@ -13,7 +13,7 @@
  * - `timestamp` and `signature` (hex HMAC-SHA256 of the timestamp, only when the subscriber gave
  *   a secret) are added when the delivery is signed (signature.ts, profile `placeos`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from '../http/errors.ts';
 import type { DeliveryMessage } from './delivery.ts';
 import type { Hook } from './hook.ts';

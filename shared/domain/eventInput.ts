@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { doorEventErrors } from './doorEvent.ts';
 import { eventTypeName } from './eventTypes.ts';
 import { isSystemKeyValue, requiredSystemKey } from './payload.ts';

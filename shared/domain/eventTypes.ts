@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** CoreOne for Labs' webhook types (seeds/coreone-webhooks.md, "Available Webhooks"), in its order. */
 export const coreOneEventTypes: readonly string[] = [

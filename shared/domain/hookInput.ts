@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldError } from '../http/errors.ts';
 import { eventPattern } from './eventTypes.ts';
 import {

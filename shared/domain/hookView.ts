@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { deviceKinds, type Hook, hookMethods, signingProfiles } from './hook.ts';
 import { payloadFormats } from './payload.ts';
 

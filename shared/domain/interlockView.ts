@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What the interlock routes answer (SPEC §6). The schemas are the OpenAPI document's response

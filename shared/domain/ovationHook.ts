@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Hook } from './hook.ts';
 import type { hookInputSchema } from './hookInput.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Services (instruments) as the API takes and answers them (SPEC §6). */
 const idLike = /^[A-Za-z0-9_.:-]+$/;

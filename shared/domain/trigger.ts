@@ -10,7 +10,7 @@
  * throttle, the subscription hook a `POST` creates, the door list a `GET` answers.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HookInput } from './hookInput.ts';
 
 /** Trigger ids: `trg_` + 20 hex characters. */

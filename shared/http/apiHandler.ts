@@ -1,13 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type {
   APIGatewayProxyEventV2WithJWTAuthorizer,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { logger, tracer } from '../observability/powertools.ts';
+import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publishMetrics.ts';
+import { handlerTracer } from '../observability/tracing.ts';
 import { BadRequest, HttpError, NotFound, PayloadTooLarge, Unauthorized } from './errors.ts';
 import { type Principal, principalFromClaims } from './principal.ts';
 
@@ -155,7 +155,7 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
   };
   const secretBearing = options.secretBearing ?? false;
   return middy<ApiEvent, ApiResponse>()
-    .use(captureLambdaHandler(tracer, secretBearing ? { captureResponse: false } : {}))
+    .use(handlerTracer(secretBearing ? { captureResponse: false } : {}))
     .use(
       injectLambdaContext(logger, {
         correlationIdPath: 'requestContext.requestId',

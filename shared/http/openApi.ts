@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { functions } from '../../functions/manifest.ts';
 import { apiContract } from './apiContract.ts';
 import { type ErrorStatus, errorBodySchema, type Operation, type RouteKey } from './operation.ts';

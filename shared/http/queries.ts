@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Query strings of the list routes: the schemas that parse them are the parameters the OpenAPI

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { type FieldError, ValidationError } from './errors.ts';
 
 /** Every zod issue as `{field, message}`, with dotted paths (`auth.password`, `events.1`). */

@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { search } from '@aws-lambda-powertools/logger/correlationId';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * One Logger / Metrics / Tracer for every function (Powertools' recommended layout). Service
+ * One Logger / Metrics for every function (Powertools' recommended layout; tracing is in
+ * tracing.ts, loaded only when the deployment turns SDK tracing on). Service
  * name and namespace come from POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE when set.
  */
 export const logger = new Logger({
@@ -15,4 +15,3 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Latchkey',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'latchkey',
 });
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'latchkey' });

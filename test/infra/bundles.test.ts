@@ -1,0 +1,119 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functions } from '../../functions/manifest.ts';
+import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
+
+/**
+ * The bundles the stack deploys (issue 13): each within the 400 KiB budget, carrying only code the
+ * function runs. Sizes, not times: init times live in `npm run bench`.
+ */
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BUDGET_BYTES = 400 * 1024;
+
+/** Strings that appear in a bundle only when the named dependency was bundled. */
+const markers = {
+  undici: 'UND_ERR_',
+  xray: 'AWS_XRAY_CONTEXT_MISSING',
+  zod: '$ZodType',
+} as const;
+
+interface Bundle {
+  code: string;
+  bytes: number;
+  map: { sources: string[]; sourcesContent?: unknown[] };
+}
+
+function synthBundles(outdir: string): Map<string, Bundle> {
+  const app = new App({ outdir });
+  const stack = new LatchkeyStack(app, 'Latchkey', {
+    projectRoot,
+    env: { account: '123456789012', region: 'eu-west-1' },
+  });
+  const assembly = app.synth();
+  const template = assembly.getStackArtifact(stack.artifactId).template as {
+    Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
+  };
+  const bundles = new Map<string, Bundle>();
+  for (const [id, fn] of stack.functions) {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as never);
+    const key = template.Resources[logicalId]?.Properties.Code?.S3Key;
+    if (!key) throw new Error(`no code asset for ${id}`);
+    const dir = join(assembly.directory, `asset.${key.replace(/\.zip$/, '')}`);
+    const file = join(dir, 'index.mjs');
+    bundles.set(id, {
+      code: readFileSync(file, 'utf8'),
+      bytes: statSync(file).size,
+      map: existsSync(`${file}.map`) ? JSON.parse(readFileSync(`${file}.map`, 'utf8')) : { sources: [] },
+    });
+  }
+  return bundles;
+}
+
+describe('function bundles (default tracing)', () => {
+  const outdir = mkdtempSync(join(tmpdir(), 'latchkey-bundles-'));
+  let bundles = new Map<string, Bundle>();
+  beforeAll(() => {
+    bundles = synthBundles(outdir);
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('has one bundle per manifest function, each within 400 KiB', () => {
+    expect([...bundles.keys()].sort()).toEqual(functions.map((f) => f.id).sort());
+    const over = [...bundles].filter(([, b]) => b.bytes > BUDGET_BYTES).map(([id, b]) => `${id}: ${b.bytes}`);
+    expect(over).toEqual([]);
+  });
+
+  it('carries no undici, no X-Ray SDK and no zod locales anywhere', () => {
+    for (const [id, bundle] of bundles) {
+      expect({ id, undici: bundle.code.includes(markers.undici) }).toEqual({ id, undici: false });
+      expect({ id, xray: bundle.code.includes(markers.xray) }).toEqual({ id, xray: false });
+      const localeFiles = bundle.map.sources.filter((s) => /zod\/v4\/locales\/(?!en\.js)/.test(s));
+      expect({ id, localeFiles }).toEqual({ id, localeFiles: [] });
+    }
+  });
+
+  it('keeps zod out of the health check, which validates nothing', () => {
+    expect(bundles.get('Health')?.code.includes(markers.zod)).toBe(false);
+    expect(bundles.get('Hooks')?.code.includes(markers.zod)).toBe(true);
+  });
+
+  it('ships a linked source map without the sources (small to read at init)', () => {
+    for (const [id, bundle] of bundles) {
+      expect({ id, sources: bundle.map.sources.length > 0 }).toEqual({ id, sources: true });
+      expect({ id, sourcesContent: bundle.map.sourcesContent ?? [] }).toEqual({ id, sourcesContent: [] });
+      expect(bundle.code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    }
+  });
+
+  it('loads the outbound HTTP client, SQS and Secrets Manager only in the functions that use them', () => {
+    const uses = (id: string, source: RegExp) => bundles.get(id)?.map.sources.some((s) => source.test(s));
+    const outboundHttp = /shared\/adapters\/outboundHttp\.ts$/;
+    const sqs = /shared\/adapters\/sqsClient\.ts$/;
+    const secrets = /shared\/adapters\/secretsClient\.ts$/;
+    for (const id of ['Events', 'Dispatcher', 'Interlock'])
+      expect({ id, http: uses(id, outboundHttp) }).toEqual({ id, http: true });
+    for (const id of ['Health', 'Hooks', 'Ovation', 'Services'])
+      expect({ id, http: uses(id, outboundHttp) }).toEqual({ id, http: false });
+    expect(
+      functions
+        .filter((f) => uses(f.id, sqs))
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['Dispatcher', 'Events']);
+    expect(
+      functions
+        .filter((f) => uses(f.id, secrets))
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(
+      functions
+        .filter((f) => f.access.secrets)
+        .map((f) => f.id)
+        .sort(),
+    );
+  });
+});
