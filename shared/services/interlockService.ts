@@ -26,6 +26,33 @@ export type DoorUnlock =
   | { outcome: 'failed'; message: string }
   | { outcome: 'unsupported'; message: string };
 
+/**
+ * How long a warm instance keeps a service (with its interlock tag) and the targets of an action:
+ * a lock, unlock or status then reads only what the authorisation needs (the caller's bookings,
+ * never cached) and writes its audit record. Untagging a service or changing a target takes effect
+ * within this time; lookups that find nothing are not kept, so a newly tagged service or a new
+ * target works at once.
+ */
+export const INTERLOCK_CACHE_TTL_MS = 15_000;
+
+/** Values kept for a short time, per key; only non-empty results are stored. */
+class ShortCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number,
+  ) {}
+
+  async get(key: string, load: () => Promise<V>, keep: (value: V) => boolean): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expires > this.clock()) return hit.value;
+    const value = await load();
+    if (this.ttlMs > 0 && keep(value)) this.entries.set(key, { value, expires: this.clock() + this.ttlMs });
+    else this.entries.delete(key);
+    return value;
+  }
+}
+
 /** What a call contributes to its audit record; who, when and how long are filled in. */
 type AuditFields = Pick<AuditEntry, 'result' | 'httpStatus' | 'targets'> &
   Partial<Pick<AuditEntry, 'message' | 'reported'>>;
@@ -38,6 +65,10 @@ export interface InterlockServiceDeps {
   client: InterlockClient;
   /** The clock the booking window is judged by (tests pin it). */
   now?: () => Date;
+  /** How long services and targets are kept (default INTERLOCK_CACHE_TTL_MS; 0 turns it off). */
+  cacheTtlMs?: number;
+  /** The clock of that cache (tests move it). */
+  cacheClock?: () => number;
   /** Told when an audit record could not be written (the call itself has already happened). */
   onAuditFailure?: (error: unknown, entry: AuditEntry) => void;
 }
@@ -104,14 +135,24 @@ function auditTarget(r: TargetReport): AuditTarget {
  */
 export class InterlockService {
   private readonly now: () => Date;
+  private readonly serviceCache: ShortCache<Service | undefined>;
+  private readonly targetCache: ShortCache<Hook[]>;
 
   constructor(private readonly deps: InterlockServiceDeps) {
     this.now = deps.now ?? (() => new Date());
+    const ttl = deps.cacheTtlMs ?? INTERLOCK_CACHE_TTL_MS;
+    const clock = deps.cacheClock ?? Date.now;
+    this.serviceCache = new ShortCache(ttl, clock);
+    this.targetCache = new ShortCache(ttl, clock);
   }
 
   /** The tenant's service with interlock controls, or 404 (unknown, another tenant's, or untagged). */
   async interlockService(principal: Principal, serviceId: string): Promise<Service> {
-    const service = await this.deps.services.get(principal.tenant, serviceId);
+    const service = await this.serviceCache.get(
+      `${principal.tenant}\n${serviceId}`,
+      () => this.deps.services.get(principal.tenant, serviceId),
+      (found) => found !== undefined && hasInterlock(found),
+    );
     if (!service || !hasInterlock(service)) {
       throw new NotFound(`Service ${serviceId} with interlock controls (the ${INTERLOCK_TAG} tag)`);
     }
@@ -128,8 +169,14 @@ export class InterlockService {
   }
 
   private async targets(tenant: string, serviceId: string, action: AuditAction): Promise<Hook[]> {
-    const hooks = await this.deps.hooks.findMatching(tenant, `interlock.${action}`, serviceId);
-    return hooks.filter((hook) => isTargetOf(hook, action, serviceId));
+    return this.targetCache.get(
+      `${tenant}\n${serviceId}\n${action}`,
+      async () => {
+        const hooks = await this.deps.hooks.findMatching(tenant, `interlock.${action}`, serviceId);
+        return hooks.filter((hook) => isTargetOf(hook, action, serviceId));
+      },
+      (targets) => targets.length > 0,
+    );
   }
 
   /** `GET /v1/interlocks/{serviceId}`: may the caller see the controls now, and why. */
