@@ -45,7 +45,7 @@ async function parseHook(
 ): Promise<HookInput> {
   const result = schema.safeParse(req.body ?? {});
   if (result.success) return result.data;
-  const errors = fieldErrors(result.error);
+  const errors = fieldErrors(result.error, req.body ?? {});
   const events = (req.body as { events?: unknown } | undefined)?.events;
   if (Array.isArray(events)) {
     const checked = events.map((e) => (typeof e === 'string' && eventPattern.safeParse(e).success ? e : '*'));

@@ -77,15 +77,16 @@ function templateId(req: ApiRequest): string {
 function parseEndpoint(req: ApiRequest, template: string): HookInput {
   const parsed = ovationEndpointSchema.safeParse(req.body ?? {});
   if (!parsed.success) {
-    const errors = fieldErrors(parsed.error).map((e) =>
+    const errors = fieldErrors(parsed.error, req.body ?? {}).map((e) =>
       e.field === 'webhookEndpoint' || e.field === '(body)'
         ? { field: 'webhookEndpoint', message: 'webhookEndpoint is required' }
         : e,
     );
     throw new ValidationError(errors);
   }
-  const hook = hookInputSchema.safeParse(ovationHookBody(template, parsed.data.webhookEndpoint));
-  if (!hook.success) throw new ValidationError(fieldErrors(hook.error));
+  const body = ovationHookBody(template, parsed.data.webhookEndpoint);
+  const hook = hookInputSchema.safeParse(body);
+  if (!hook.success) throw new ValidationError(fieldErrors(hook.error, body));
   return hook.data;
 }
 

@@ -17,8 +17,8 @@ const headerMap = z.record(z.string().min(1).max(200), z.string().max(4096));
 export const ovationEndpointSchema = z.object({
   webhookEndpoint: z
     .object({
-      target_url: z.string({ error: 'target_url is required' }).min(1, 'target_url is required'),
-      event: z.string({ error: 'event is required' }).min(1, 'event is required'),
+      target_url: z.string({ error: 'target_url must be a string' }).min(1, 'target_url is required'),
+      event: z.string({ error: 'event must be a string' }).min(1, 'event is required'),
       username: z.string({ error: 'username must be a string' }).min(1, 'username is required').optional(),
       password: z.string({ error: 'password must be a string' }).min(1, 'password is required').optional(),
       requestHeaders: headerMap.optional(),

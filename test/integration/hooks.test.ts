@@ -225,6 +225,23 @@ describe('hook management API', () => {
       expect((noPassword.body as Json).errors).toEqual([
         { field: 'auth.password', message: 'is required for basic auth' },
       ]);
+      // A field of the wrong type says so; only an absent one "is required".
+      const wrongType = await call(app, 'POST', '/v1/hooks', {
+        token,
+        body: { events: minimalHook.events, url: minimalHook.url, name: 5, headers: { 'X Key': 'v' } },
+      });
+      expect((wrongType.body as Json).errors).toEqual([
+        { field: 'name', message: 'Invalid input: expected string, received number' },
+        {
+          field: 'headers.X Key',
+          message: 'is not a valid name: header names are letters, digits, "-" and "_"',
+        },
+      ]);
+      const absent = await call(app, 'POST', '/v1/hooks', { token, body: { events: minimalHook.events } });
+      expect((absent.body as Json).errors).toEqual([
+        { field: 'name', message: 'is required' },
+        { field: 'url', message: 'is required' },
+      ]);
     });
 
     it('answers 400 to malformed JSON and 413 to an oversize body', async () => {

@@ -171,6 +171,14 @@ describe('Ovation webhook endpoint API', () => {
       'target_url is required',
       'username is required',
     ]);
+    const wrongTypes = await call(app, 'POST', base(789), {
+      token,
+      body: { webhookEndpoint: { target_url: 5, event: 'report_signed', username: 5, password: 'p' } },
+    });
+    expect((wrongTypes.body as Json).errors).toEqual([
+      'target_url must be a string',
+      'username must be a string',
+    ]);
     const noWrapper = await call(app, 'POST', base(789), { token, body: { target_url: 'x' } });
     expect(noWrapper.status).toBe(422);
     expect((noWrapper.body as Json).errors).toContain('webhookEndpoint is required');
