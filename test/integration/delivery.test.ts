@@ -1,32 +1,27 @@
 import { createHmac } from 'node:crypto';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
+import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
+import { call, eventually, type Json, newTenant, tokenFor } from '../support/testApp.ts';
 
 /**
  * Events in, deliveries out: the real handlers, the emulator's queues and table, and real HTTP
  * receivers. Retries are shortened (1 s, 1 s: three attempts) through DELIVERY_RETRY_SCHEDULE_SECONDS.
  */
 describe('event ingest and delivery', () => {
+  let h: DeliveryHarness;
   let app: LocalApp;
   let receiver: Receiver;
   let sqs: SQSClient;
   beforeAll(async () => {
-    app = await startTestApp({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1' });
-    receiver = await startReceiver();
-    sqs = new SQSClient({
-      endpoint: app.emulatorEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    h = await startDeliveryHarness({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1' });
+    ({ app, receiver, sqs } = h);
   });
   afterAll(async () => {
-    sqs?.destroy();
-    await receiver?.close();
-    await app?.stop();
+    await h?.stop();
   });
 
   async function setup() {
@@ -47,21 +42,9 @@ describe('event ingest and delivery', () => {
     return call(app, 'POST', '/v1/events', { token, body, headers });
   }
 
-  const at = (path: string) => receiver.received.filter((r) => r.path === path);
-  const arrived = (path: string, n = 1) => eventually(() => (at(path).length >= n ? at(path) : undefined));
-
-  /** Dead letters that match: read and put back (visibility 0) so later checks still see them. */
-  async function deadLetters(match: string | ((letter: Json) => boolean)): Promise<Json[]> {
-    const wanted = typeof match === 'string' ? (l: Json) => l.hookId === match : match;
-    const out = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: app.resources.deadLetterQueueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: 0,
-      }),
-    );
-    return (out.Messages ?? []).map((m) => JSON.parse(m.Body ?? '{}') as Json).filter(wanted);
-  }
+  const at = (path: string) => h.at(path);
+  const arrived = (path: string, n = 1) => h.arrived(path, n);
+  const deadLetters = (match: string | ((letter: Json) => boolean)) => h.deadLetters(match);
 
   it('fans an event out to every enabled hook that matches its type and scope, and no other', async () => {
     const { token } = await setup();

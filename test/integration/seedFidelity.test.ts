@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type DeviceServer, startPlainInterlock } from '../../scripts/local/deviceServers.ts';
 import { deliveryIdFor } from '../../shared/domain/delivery.ts';
+import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
+import { call, eventually, type Json, newTenant, tokenFor } from '../support/testApp.ts';
 
 /**
  * Issue 10: the seeds' wire contracts replayed through the HTTP API with real receivers and
@@ -14,22 +15,16 @@ import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '
  * the payload on every verb, the event type on every delivery.
  */
 describe('seed fidelity and the delivery contract', () => {
+  let h: DeliveryHarness;
   let app: LocalApp;
   let receiver: Receiver;
   let sqs: SQSClient;
   beforeAll(async () => {
-    app = await startTestApp({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1' });
-    receiver = await startReceiver();
-    sqs = new SQSClient({
-      endpoint: app.emulatorEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    h = await startDeliveryHarness({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1' });
+    ({ app, receiver, sqs } = h);
   });
   afterAll(async () => {
-    sqs?.destroy();
-    await receiver?.close();
-    await app?.stop();
+    await h?.stop();
   });
 
   const devices: DeviceServer[] = [];
@@ -43,8 +38,8 @@ describe('seed fidelity and the delivery contract', () => {
     return res.body as Json;
   }
 
-  const at = (path: string) => receiver.received.filter((r) => r.path === path);
-  const arrived = (path: string, n = 1) => eventually(() => (at(path).length >= n ? at(path) : undefined));
+  const at = (path: string) => h.at(path);
+  const arrived = (path: string, n = 1) => h.arrived(path, n);
 
   describe('the interlock routes are the only way to an interlock target', () => {
     it('refuses interlock.* events (422 naming the type and the route), test deliveries to targets, and audits each refusal', async () => {
@@ -182,18 +177,7 @@ describe('seed fidelity and the delivery contract', () => {
           }),
         }),
       );
-      const letter = await eventually(async () => {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: app.resources.deadLetterQueueUrl,
-            MaxNumberOfMessages: 10,
-            VisibilityTimeout: 0,
-          }),
-        );
-        return (out.Messages ?? [])
-          .map((m) => JSON.parse(m.Body ?? '{}') as Json)
-          .find((l) => l.hookId === target.id);
-      });
+      const letter = await eventually(async () => (await h.deadLetters(target.id))[0]);
       expect(letter.reason).toBe(
         `interlock.unlock to hook ${target.id} refused: interlock targets are called only by the interlock routes`,
       );
