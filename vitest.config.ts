@@ -11,6 +11,8 @@ const awsCallLog = (tier: string) => ({
  *  - unit: pure domain, no AWS
  *  - integration: handlers over real HTTP against the local AWS emulator (moto), real SDK clients;
  *    every AWS call is recorded per function (shared/adapters/awsCallRecorder.ts)
+ *  - bundle: each function's bundle from the cloud assembly run as Lambda runs it (own Node 22
+ *    process, the template's environment, the SDK only where the runtime has it); calls recorded
  *  - infra: CDK assertions and cdk-nag on the synthesized stack
  *  - e2e: `npm start` as a user runs it
  *  - iam: after the others (groupOrder 2), evaluates every recorded call against the calling
@@ -46,6 +48,17 @@ export default defineConfig({
           env: awsCallLog('integration'),
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'bundle',
+          include: ['test/bundle/**/*.test.ts'],
+          globalSetup: ['test/support/emulatorGlobalSetup.ts', 'test/support/awsCallLogSetup.ts'],
+          env: awsCallLog('bundle'),
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {

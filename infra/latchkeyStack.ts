@@ -28,6 +28,8 @@ export interface LatchkeyStackProps extends StackProps {
 /** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
 export class LatchkeyStack extends Stack {
   readonly functions = new Map<string, LatchkeyFunction>();
+  readonly store: Store;
+  readonly delivery: Delivery;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props);
@@ -35,6 +37,8 @@ export class LatchkeyStack extends Stack {
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
     const store = new Store(this, 'Store');
     const delivery = new Delivery(this, 'Delivery');
+    this.store = store;
+    this.delivery = delivery;
     const secretPrefix = `latchkey/${this.stackName}`;
     // Real secret ARNs are `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 random
     // chars>`: colon after `secret`, and the trailing `*` covers the random suffix. Region and account

@@ -12,7 +12,7 @@ import { functions } from '../../functions/manifest.ts';
 import { recordAwsCalls } from '../../shared/adapters/awsCallRecorder.ts';
 import { resources } from '../../shared/resources.ts';
 import { type RunningEmulator, startEmulator } from './emulator.ts';
-import { compileRoutes, loadHandler, startHttpApi } from './httpApi.ts';
+import { compileRoutes, type HandlerLoader, loadHandler, startHttpApi } from './httpApi.ts';
 import { type ProvisionedResources, provision } from './provision.ts';
 import { type QueueConsumer, startQueueConsumer } from './queueConsumer.ts';
 
@@ -29,6 +29,11 @@ export interface LocalAppOptions {
   env?: Record<string, string>;
   /** Run the delivery queue consumer (default true). */
   consumeQueue?: boolean;
+  /**
+   * Runs each function some other way than its source module in this process (the bundle tier
+   * runs the synthesized bundles); given the provisioned resources.
+   */
+  handlers?: (resources: ProvisionedResources) => HandlerLoader;
   /** Keep the emulator's state in this file across restarts (see emulator.ts); memory only without. */
   statePath?: string;
   log?: (line: string) => void;
@@ -71,7 +76,8 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     const provisioned = await provision(emulatorEndpoint, prefix);
     Object.assign(process.env, provisioned.env, options.env);
 
-    const routes = await compileRoutes(root, functions);
+    const load: HandlerLoader = options.handlers?.(provisioned) ?? ((spec) => loadHandler(root, spec));
+    const routes = await compileRoutes(root, functions, load);
     const server: Server = await startHttpApi({ routes, port: options.port ?? 3000, log });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
@@ -82,9 +88,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     const sqs = recordAwsCalls(new SQSClient({ endpoint: emulatorEndpoint, region: process.env.AWS_REGION }));
     if (options.consumeQueue ?? true) {
       for (const spec of functions.filter((f) => f.consumesDeliveryQueue)) {
-        const handler = (await loadHandler(root, spec)) as Parameters<
-          typeof startQueueConsumer
-        >[0]['handler'];
+        const handler = (await load(spec)) as Parameters<typeof startQueueConsumer>[0]['handler'];
         consumers.push(
           await startQueueConsumer({
             sqs,

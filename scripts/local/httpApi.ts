@@ -16,7 +16,7 @@ import { lambdaContext } from './lambdaContext.ts';
 /** API Gateway HTTP API's own payload limit. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
-type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
+export type LambdaHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
 interface CompiledRoute {
   routeKey: string;
@@ -60,11 +60,18 @@ function compile(path: string): { pattern: RegExp; params: string[] } {
   return { pattern: new RegExp(`^${source}$`), params };
 }
 
-export async function compileRoutes(root: string, specs: readonly FunctionSpec[]): Promise<CompiledRoute[]> {
+/** Loads a function's handler; by default its source module in this process (loadHandler). */
+export type HandlerLoader = (spec: FunctionSpec) => Promise<LambdaHandler>;
+
+export async function compileRoutes(
+  root: string,
+  specs: readonly FunctionSpec[],
+  load: HandlerLoader = (spec) => loadHandler(root, spec),
+): Promise<CompiledRoute[]> {
   const compiled: CompiledRoute[] = [];
   for (const spec of specs) {
     if (!spec.routes?.length) continue;
-    const handler = await loadHandler(root, spec);
+    const handler = await load(spec);
     for (const { route, public: isPublic } of spec.routes) {
       const [method, path] = route.split(' ') as [string, string];
       compiled.push({
