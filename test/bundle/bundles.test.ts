@@ -90,7 +90,7 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     expect(scratch.startsWith(process.cwd())).toBe(false);
   });
 
-  it('serves health, hooks with credentials, services, interlocks, Ovation, events and deliveries', async () => {
+  it('serves health, hooks with credentials, services, interlocks, Ovation, triggers, events and deliveries', async () => {
     const tenant = newTenant('bundle');
     const admin = await tokenFor(tenant, ['admin'], 'ada-admin');
 
@@ -181,6 +181,13 @@ describe('the deployed bundles, run as Lambda runs them', () => {
       },
     });
     expect(ovation.status, ovation.text).toBe(201);
+
+    // Triggers: an admin creates a trigger URL; Rhombus lists doors through it with the secret.
+    const trigger = await call(app, 'POST', '/v1/triggers', { token: admin, body: { name: 'Rhombus' } });
+    expect(trigger.status, trigger.text).toBe(201);
+    const notify = new URL((trigger.body as Json).notify_url as string);
+    const doors = await call(app, 'GET', `${notify.pathname}${notify.search}`);
+    expect(doors.status, doors.text).toBe(200);
   });
 
   it('ran every function of the manifest from its bundle, none timed out, no credential in any log', () => {
