@@ -12,7 +12,7 @@ const headerMap = z.record(z.string().min(1).max(200), z.string().max(4096));
 /**
  * `username` and `password` are required, except with `authenticationHeaders`: the seed says those
  * "will be used instead of basic auth (username/password)", so an endpoint may have only them.
- * Names and values are checked again, exactly as `POST /v1/hooks` checks them (ovationHookInput).
+ * Names and values are checked again, exactly as `POST /v1/hooks` checks them (ovationHookBody, parsed by the ovation handler with hookInputSchema).
  */
 export const ovationEndpointSchema = z.object({
   webhookEndpoint: z
@@ -38,6 +38,9 @@ export const ovationEndpointSchema = z.object({
         // Listed with the other field errors, not only once they are fixed.
         { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
       ),
+    )
+    .describe(
+      'username and password are required unless authenticationHeaders are given (they are used instead of basic auth)',
     ),
 });
 export type OvationEndpointInput = z.output<typeof ovationEndpointSchema>['webhookEndpoint'];
