@@ -22,6 +22,12 @@ import {
   type EventAccepted,
 } from '#shared/domain/eventView.ts';
 import { isInterlockTarget } from '#shared/domain/interlockTarget.ts';
+import {
+  API_GATEWAY_LIMIT_MS,
+  deadlineFrom,
+  deliveryWindow,
+  MIN_DELIVERY_MS,
+} from '#shared/domain/timeBudget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
@@ -195,7 +201,12 @@ async function hookDeliveries(req: ApiRequest): Promise<ApiResult> {
 async function testHook(req: ApiRequest): Promise<ApiResult> {
   const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
   await services().interlockGuard.checkTest(req.principal, hook);
-  const attempt = await outbound().delivery.test(hook, req.principal.sub);
+  // A synchronous delivery answers before API Gateway gives up and before this function times out.
+  const now = Date.now();
+  const deadline = deadlineFrom(req.remainingMs(), now, API_GATEWAY_LIMIT_MS);
+  const window = deliveryWindow(outbound().delivery.timeoutFor(hook), deadline, now);
+  const maxTimeoutMs = window.kind === 'attempt' ? window.timeoutMs : MIN_DELIVERY_MS;
+  const attempt = await outbound().delivery.test(hook, req.principal.sub, maxTimeoutMs);
   logger.info('Test delivery', { hookId: hook.id, result: attempt.result, status: attempt.status });
   return { statusCode: 200, body: attemptView(attempt) };
 }

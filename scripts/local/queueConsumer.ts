@@ -38,6 +38,8 @@ export interface QueueConsumer {
   readonly batches: number;
   /** Records handed to the handler and not yet finished. */
   readonly inFlight: number;
+  /** Batches whose handler outlived the function's timeout (each failed whole). */
+  readonly timeouts: number;
 }
 
 function toRecord(message: Message, queueArn: string): SQSRecord {
@@ -79,6 +81,7 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
   const controller = new AbortController();
   let batches = 0;
   let inFlight = 0;
+  let timeouts = 0;
 
   const loop = async (): Promise<void> => {
     while (!controller.signal.aborted) {
@@ -106,15 +109,26 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
       const records = messages.map((m) => toRecord(m, queueArn));
       let failed = new Set<string>(records.map((r) => r.messageId));
       inFlight = records.length;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        const result = await handler(
-          { Records: records },
-          lambdaContext(options.functionId, options.timeoutMs),
-        );
+        // As on Lambda, a batch that outlives the function's timeout fails whole (the handler
+        // cannot be killed in-process; its answer is ignored).
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            timeouts += 1;
+            reject(new Error(`Task timed out after ${options.timeoutMs / 1000} seconds`));
+          }, options.timeoutMs);
+        });
+        const result = await Promise.race([
+          handler({ Records: records }, lambdaContext(options.functionId, options.timeoutMs)),
+          timedOut,
+        ]);
         failed = new Set((result?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (err) {
         // A thrown error fails the whole batch, as with the real event source mapping.
         log?.(`[queue] handler threw, whole batch left for retry: ${(err as Error).message}`);
+      } finally {
+        clearTimeout(timer);
       }
       const done = records.filter((r) => !failed.has(r.messageId));
       if (done.length > 0) {
@@ -135,6 +149,9 @@ export async function startQueueConsumer(options: QueueConsumerOptions): Promise
     },
     get inFlight() {
       return inFlight;
+    },
+    get timeouts() {
+      return timeouts;
     },
     async stop(maxWaitMs = Number.POSITIVE_INFINITY) {
       controller.abort();

@@ -24,6 +24,8 @@ export interface ApiRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
   readonly event: ApiEvent;
+  /** Milliseconds this invocation has left (Lambda's context.getRemainingTimeInMillis). */
+  remainingMs(): number;
 }
 
 export interface ApiResult {
@@ -119,7 +121,7 @@ export function errorResponse(err: unknown, requestId: string): ApiResponse {
  */
 export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHandlerOptions = {}) {
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const dispatch = async (event: ApiEvent, _context: Context): Promise<ApiResponse> => {
+  const dispatch = async (event: ApiEvent, context: Context): Promise<ApiResponse> => {
     const requestId = event.requestContext?.requestId ?? 'unknown';
     try {
       const route = routes[event.routeKey];
@@ -147,6 +149,7 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
         headers: lowerCaseHeaders(event.headers),
         requestId,
         event,
+        remainingMs: () => context.getRemainingTimeInMillis(),
       };
       return toResponse(await route(request), requestId);
     } catch (err) {

@@ -66,6 +66,11 @@ export class DeliveryService {
     this.now = deps.now ?? (() => new Date());
   }
 
+  /** The per-request timeout a hook asks for. */
+  timeoutFor(hook: Hook): number {
+    return hook.timeoutMs ?? this.deps.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+  }
+
   signingSecrets(hook: Hook, credentials: HookCredentials): string[] {
     if (hook.signing.profile === 'none' || !credentials.signingSecret) return [];
     const secrets = [credentials.signingSecret];
@@ -80,7 +85,7 @@ export class DeliveryService {
     hook: Hook,
     message: DeliveryMessage,
     attemptNumber: number,
-    options: { scheduleIndex?: number; test?: boolean } = {},
+    options: { scheduleIndex?: number; test?: boolean; maxTimeoutMs?: number } = {},
   ): Promise<AttemptReport> {
     const credentials = hook.secretRef ? await this.deps.secrets.load(hook.secretRef, hook.updatedAt) : {};
     const startedAt = this.now();
@@ -112,7 +117,8 @@ export class DeliveryService {
     let response: string | undefined;
     let latencyMs = 0;
     const started = performance.now();
-    const timeoutMs = hook.timeoutMs ?? this.deps.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS;
+    // The hook's timeout, capped by the invocation's time budget (domain/timeBudget.ts).
+    const timeoutMs = Math.min(this.timeoutFor(hook), options.maxTimeoutMs ?? Number.POSITIVE_INFINITY);
     try {
       const res = await this.deps.http.send({
         url: hook.url,
@@ -169,8 +175,11 @@ export class DeliveryService {
     return { attempt, decision };
   }
 
-  /** `POST /v1/hooks/{id}/test`: a synchronous `test.ping` to this hook, never retried. */
-  async test(hook: Hook, by: string): Promise<Attempt> {
+  /**
+   * `POST /v1/hooks/{id}/test`: a synchronous `test.ping` to this hook, never retried, within
+   * `maxTimeoutMs` (what the caller's invocation has left before API Gateway gives up).
+   */
+  async test(hook: Hook, by: string, maxTimeoutMs?: number): Promise<Attempt> {
     const now = this.now().toISOString();
     const eventId = `evt_test_${randomBytes(6).toString('hex')}`;
     const message: DeliveryMessage = {
@@ -184,6 +193,6 @@ export class DeliveryService {
       occurredAt: now,
       priorAttempts: 0,
     };
-    return (await this.attempt(hook, message, 1, { test: true })).attempt;
+    return (await this.attempt(hook, message, 1, { test: true, maxTimeoutMs })).attempt;
   }
 }

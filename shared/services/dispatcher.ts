@@ -3,6 +3,7 @@ import type { DeliveryQueue } from '../adapters/deliveryQueue.ts';
 import type { HookStore } from '../adapters/hookStore.ts';
 import { type DeliveryMessage, deliveryMessageSchema } from '../domain/delivery.ts';
 import { isInterlockTarget, isInterlockType } from '../domain/interlockTarget.ts';
+import { deliveryWindow } from '../domain/timeBudget.ts';
 import { logger, metrics } from '../observability/powertools.ts';
 import type { DeliveryService } from './deliveryService.ts';
 
@@ -21,7 +22,11 @@ export class Dispatcher {
     private readonly delivery: DeliveryService,
   ) {}
 
-  async process(record: SQSRecord): Promise<RecordOutcome> {
+  /**
+   * `deadline` (epoch ms): when outbound calls of this invocation must have ended. A delivery's
+   * timeout is capped by it; a record with too little time left is handed back untouched.
+   */
+  async process(record: SQSRecord, deadline = Number.POSITIVE_INFINITY): Promise<RecordOutcome> {
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1') || 1;
     let message: DeliveryMessage;
     try {
@@ -49,8 +54,17 @@ export class Dispatcher {
       await this.deadLetter(record.body, reason ?? 'unknown hook', message.priorAttempts, message.hookId);
       return 'done';
     }
+    const window = deliveryWindow(this.delivery.timeoutFor(hook), deadline, Date.now());
+    if (window.kind === 'out-of-time') {
+      logger.warn('Out of time in this invocation: record handed back untouched', {
+        ...ids,
+        leftMs: window.leftMs,
+      });
+      return 'retry-later';
+    }
     const { attempt, decision } = await this.delivery.attempt(hook, message, attemptNumber, {
       scheduleIndex: receiveCount,
+      maxTimeoutMs: window.timeoutMs,
     });
     metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
     if (decision.action === 'success') {
