@@ -3,6 +3,8 @@
  * functions, routes and least-privilege grants from this list, and local mode serves the same
  * routes with the same handler modules: one list, no drift.
  */
+import type { Scope } from '../shared/domain/scopes.ts';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteSpec {
@@ -10,6 +12,11 @@ export interface RouteSpec {
   route: `${HttpMethod} /${string}`;
   /** Routes are behind the JWT authorizer unless marked public (health, trigger URLs). */
   public?: boolean;
+  /**
+   * The OAuth scope a machine client's token must carry for this route (shared/domain/scopes.ts);
+   * every non-public route names one. People's tokens are checked by role only.
+   */
+  scope?: Scope;
 }
 
 export interface FunctionSpec {
@@ -36,6 +43,8 @@ export interface FunctionSpec {
     deadLetterQueue?: boolean | readonly QueueAction[];
     /** Hook credential secrets under the stack's prefix. */
     secrets?: 'read' | 'readwrite' | readonly SecretAction[];
+    /** Create and delete app clients in the stack's Cognito user pool (machine clients). */
+    userPoolClients?: boolean;
   };
   environment?: Record<string, string>;
 }
@@ -85,15 +94,17 @@ export const accessLevels = {
   deliveryQueueConsumer: readonly QueueAction[];
 };
 
-const r = (route: RouteSpec['route'], isPublic = false): RouteSpec =>
-  isPublic ? { route, public: true } : { route };
+/** A route behind the JWT authorizer; a machine token needs `scope`. */
+const r = (route: RouteSpec['route'], scope: Scope): RouteSpec => ({ route, scope });
+/** A route without a token (health, OpenAPI, trigger URLs that authenticate by their secret). */
+const open = (route: RouteSpec['route']): RouteSpec => ({ route, public: true });
 
 export const functions: readonly FunctionSpec[] = [
   {
     id: 'Health',
     description: 'Liveness probe, no token needed',
     entry: 'functions/health/handler.ts',
-    routes: [r('GET /health', true)],
+    routes: [open('GET /health')],
     access: {},
   },
   {
@@ -101,19 +112,19 @@ export const functions: readonly FunctionSpec[] = [
     description: 'Hook management: hooks, grants, the event-type catalog, the OpenAPI document',
     entry: 'functions/hooks/handler.ts',
     routes: [
-      r('GET /v1/hooks'),
-      r('POST /v1/hooks'),
-      r('GET /v1/hooks/{hookId}'),
-      r('PUT /v1/hooks/{hookId}'),
-      r('PATCH /v1/hooks/{hookId}'),
-      r('DELETE /v1/hooks/{hookId}'),
-      r('GET /v1/hooks/{hookId}/grants'),
-      r('PUT /v1/hooks/{hookId}/grants/{principalId}'),
-      r('DELETE /v1/hooks/{hookId}/grants/{principalId}'),
-      r('GET /v1/event-types'),
-      r('POST /v1/event-types'),
-      r('DELETE /v1/event-types/{type+}'),
-      r('GET /v1/openapi.json', true),
+      r('GET /v1/hooks', 'hooks.read'),
+      r('POST /v1/hooks', 'hooks.write'),
+      r('GET /v1/hooks/{hookId}', 'hooks.read'),
+      r('PUT /v1/hooks/{hookId}', 'hooks.write'),
+      r('PATCH /v1/hooks/{hookId}', 'hooks.write'),
+      r('DELETE /v1/hooks/{hookId}', 'hooks.write'),
+      r('GET /v1/hooks/{hookId}/grants', 'hooks.read'),
+      r('PUT /v1/hooks/{hookId}/grants/{principalId}', 'hooks.write'),
+      r('DELETE /v1/hooks/{hookId}/grants/{principalId}', 'hooks.write'),
+      r('GET /v1/event-types', 'hooks.read'),
+      r('POST /v1/event-types', 'hooks.write'),
+      r('DELETE /v1/event-types/{type+}', 'hooks.write'),
+      open('GET /v1/openapi.json'),
     ],
     access: { table: 'readwrite', secrets: 'readwrite' },
   },
@@ -122,11 +133,11 @@ export const functions: readonly FunctionSpec[] = [
     description: 'Ovation-compatible webhook endpoint API over the same hooks',
     entry: 'functions/ovation/handler.ts',
     routes: [
-      r('GET /api/v3/project_templates/{projectTemplateId}/webhook_endpoints'),
-      r('POST /api/v3/project_templates/{projectTemplateId}/webhook_endpoints'),
-      r('GET /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}'),
-      r('PUT /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}'),
-      r('DELETE /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}'),
+      r('GET /api/v3/project_templates/{projectTemplateId}/webhook_endpoints', 'hooks.read'),
+      r('POST /api/v3/project_templates/{projectTemplateId}/webhook_endpoints', 'hooks.write'),
+      r('GET /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}', 'hooks.read'),
+      r('PUT /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}', 'hooks.write'),
+      r('DELETE /api/v3/project_templates/{projectTemplateId}/webhook_endpoints/{webhookId}', 'hooks.write'),
     ],
     access: { table: 'readwrite', secrets: 'readwrite' },
   },
@@ -135,11 +146,11 @@ export const functions: readonly FunctionSpec[] = [
     description: 'Event ingest and fan-out to the delivery queue, delivery log, test deliveries, DLQ redrive',
     entry: 'functions/events/handler.ts',
     routes: [
-      r('POST /v1/events'),
-      r('GET /v1/events/{eventId}'),
-      r('GET /v1/hooks/{hookId}/deliveries'),
-      r('POST /v1/hooks/{hookId}/test'),
-      r('POST /v1/dlq/redrive'),
+      r('POST /v1/events', 'events.write'),
+      r('GET /v1/events/{eventId}', 'events.read'),
+      r('GET /v1/hooks/{hookId}/deliveries', 'hooks.read'),
+      r('POST /v1/hooks/{hookId}/test', 'hooks.write'),
+      r('POST /v1/dlq/redrive', 'events.write'),
     ],
     timeoutSeconds: 29,
     access: {
@@ -169,7 +180,11 @@ export const functions: readonly FunctionSpec[] = [
     id: 'Services',
     description: 'Services (instruments) and their tags; has_interlock turns interlock controls on',
     entry: 'functions/services/handler.ts',
-    routes: [r('GET /v1/services'), r('GET /v1/services/{serviceId}'), r('PUT /v1/services/{serviceId}')],
+    routes: [
+      r('GET /v1/services', 'services.read'),
+      r('GET /v1/services/{serviceId}', 'services.read'),
+      r('PUT /v1/services/{serviceId}', 'services.write'),
+    ],
     access: { table: ['GetItem', 'Query', 'PutItem'] },
   },
   {
@@ -177,11 +192,11 @@ export const functions: readonly FunctionSpec[] = [
     description: 'Synchronous interlock lock / unlock / status through the targets, booking-aware, audited',
     entry: 'functions/interlocks/handler.ts',
     routes: [
-      r('GET /v1/interlocks/{serviceId}'),
-      r('POST /v1/interlocks/{serviceId}/lock'),
-      r('POST /v1/interlocks/{serviceId}/unlock'),
-      r('GET /v1/interlocks/{serviceId}/status'),
-      r('GET /v1/interlocks/{serviceId}/audit'),
+      r('GET /v1/interlocks/{serviceId}', 'interlocks.read'),
+      r('POST /v1/interlocks/{serviceId}/lock', 'interlocks.control'),
+      r('POST /v1/interlocks/{serviceId}/unlock', 'interlocks.control'),
+      r('GET /v1/interlocks/{serviceId}/status', 'interlocks.control'),
+      r('GET /v1/interlocks/{serviceId}/audit', 'interlocks.read'),
     ],
     timeoutSeconds: 29,
     // Services, bookings and interlock targets read; the audit trail written.
@@ -193,16 +208,16 @@ export const functions: readonly FunctionSpec[] = [
       'PlaceOS/Rhombus trigger URLs: admin management, and the public notify URLs (subscribe, unsubscribe, doors, unlock) authenticated by their secret',
     entry: 'functions/triggers/handler.ts',
     routes: [
-      r('POST /v1/triggers'),
-      r('GET /v1/triggers'),
-      r('GET /v1/triggers/{triggerId}'),
-      r('DELETE /v1/triggers/{triggerId}'),
-      r('POST /v1/triggers/{triggerId}/rotate'),
+      r('POST /v1/triggers', 'hooks.write'),
+      r('GET /v1/triggers', 'hooks.read'),
+      r('GET /v1/triggers/{triggerId}', 'hooks.read'),
+      r('DELETE /v1/triggers/{triggerId}', 'hooks.write'),
+      r('POST /v1/triggers/{triggerId}/rotate', 'hooks.write'),
       // Public: the secret in the URL is the credential (query form, and path form with any
       // segments after the secret, through the greedy parameter).
       ...(['POST', 'DELETE', 'GET', 'PUT'] as const).flatMap((method) => [
-        r(`${method} /v1/triggers/{triggerId}/notify`, true),
-        r(`${method} /v1/triggers/{triggerId}/notify/{proxy+}`, true),
+        open(`${method} /v1/triggers/{triggerId}/notify`),
+        open(`${method} /v1/triggers/{triggerId}/notify/{proxy+}`),
       ]),
     ],
     // A door unlock calls the targets synchronously, like the Interlock function.
@@ -214,6 +229,20 @@ export const functions: readonly FunctionSpec[] = [
       // Trigger secrets and subscription signing secrets: create, rotate, read, delete.
       secrets: 'readwrite',
     },
+  },
+  {
+    id: 'Clients',
+    description: "Machine clients: a tenant's services get their own client-credentials credentials",
+    entry: 'functions/clients/handler.ts',
+    routes: [
+      r('POST /v1/clients', 'clients.admin'),
+      r('GET /v1/clients', 'clients.admin'),
+      r('GET /v1/clients/{clientId}', 'clients.admin'),
+      r('DELETE /v1/clients/{clientId}', 'clients.admin'),
+    ],
+    // Its own function so only it holds the Cognito rights (create/delete app clients in the pool).
+    // Bindings: put, read, list (gsi1), delete.
+    access: { table: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], userPoolClients: true },
   },
   // <manifest:functions> later functions are added above this line
 ];

@@ -17,6 +17,8 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  *   allowPrivateTargets private,loopback,link-local or all (interlock devices on private networks)
  *   tracing             lambda (default: Lambda's active tracing, no X-Ray SDK in the bundles),
  *                       sdk (also Powertools subsegments per handler and AWS call) or off
+ *   cognitoDomainPrefix prefix of the user pool's hosted domain (token endpoint); default <stackname>-<account>
+ *   oidcTokenUrl        with oidcIssuer: the issuer's token endpoint, shown to admins creating clients
  */
 export function buildLatchkeyStack(app: App): LatchkeyStack {
   const ctx = (key: string): string | undefined => {
@@ -33,5 +35,7 @@ export function buildLatchkeyStack(app: App): LatchkeyStack {
     oidc: issuer ? { issuer, audiences: (ctx('oidcAudiences') ?? '').split(',').filter(Boolean) } : undefined,
     allowPrivateTargets: ctx('allowPrivateTargets'),
     ...(tracing ? { tracing: tracing as TracingMode } : {}),
+    cognitoDomainPrefix: ctx('cognitoDomainPrefix'),
+    oidcTokenUrl: ctx('oidcTokenUrl'),
   });
 }

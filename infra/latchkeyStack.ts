@@ -23,6 +23,10 @@ export interface LatchkeyStackProps extends StackProps {
   logRetention?: RetentionDays;
   /** X-Ray tracing (context: tracing): `lambda` (default), `sdk` or `off`; see infra/constructs/bundling.ts. */
   tracing?: TracingMode;
+  /** Prefix of the Cognito hosted domain (context: cognitoDomainPrefix); default `<stackname>-<account>`. */
+  cognitoDomainPrefix?: string;
+  /** With an external issuer: its token endpoint, handed to admins in POST /v1/clients (context: oidcTokenUrl). */
+  oidcTokenUrl?: string;
 }
 
 /** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
@@ -110,7 +114,28 @@ export class LatchkeyStack extends Stack {
       }
     }
 
-    new Api(this, 'Api', { specs, handlers: this.functions, oidc: props.oidc, logRetention });
+    const api = new Api(this, 'Api', {
+      specs,
+      handlers: this.functions,
+      oidc: props.oidc,
+      logRetention,
+      cognitoDomainPrefix: props.cognitoDomainPrefix,
+    });
+    for (const spec of specs.filter((s) => s.access.userPoolClients)) {
+      const fn = this.functions.get(spec.id)!;
+      if (api.tokenUrl) fn.addEnvironment(envNames.tokenUrl, api.tokenUrl);
+      else if (props.oidcTokenUrl) fn.addEnvironment(envNames.tokenUrl, props.oidcTokenUrl);
+      // With an external issuer there is no pool: clients are registered, nothing is created.
+      if (!api.userPool) continue;
+      fn.addEnvironment(envNames.userPoolId, api.userPool.userPoolId);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['cognito-idp:CreateUserPoolClient', 'cognito-idp:DeleteUserPoolClient'],
+          resources: [api.userPool.userPoolArn],
+        }),
+      );
+    }
     new Observability(this, 'Observability', {
       functions: this.functions,
       queue: delivery.queue,

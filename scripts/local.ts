@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DRAIN_TIMEOUT_MS, startLocalApp } from './local/app.ts';
 import { STOP_TIMEOUT_MS } from './local/emulator.ts';
+import { writeLocalState } from './local/localCognito.ts';
 
 const usage = 'usage: npm start [-- --fresh]   (PORT=3000, LATCHKEY_STATE_DIR=.local by default)';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,6 +51,8 @@ try {
   // The resource names are fixed so that a restored state finds its table and queues again.
   const app = await startLocalApp({ port, log, statePath, prefix: 'latchkey-local' });
   const url = app.url;
+  // For `npm run token -- --client <id>`: where this run's emulator and user pool are.
+  writeLocalState({ url, emulatorEndpoint: app.emulatorEndpoint, userPoolId: app.resources.userPoolId });
   console.log(
     [
       '',
@@ -69,7 +72,9 @@ try {
       `    -d '{"name":"demo","events":["order.*"],"url":"http://127.0.0.1:4000/orders"}'`,
       `  curl -X POST ${url}/v1/events -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
       `    -d '{"type":"order.created","data":{"order_id":"o-1"}}'`,
-      `OpenAPI: ${url}/v1/openapi.json   README.md walks through hooks, deliveries and interlocks.`,
+      'A service with its own credentials: POST /v1/clients as admin, then',
+      `  curl -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials ${url}/oauth2/token`,
+      `OpenAPI: ${url}/v1/openapi.json   README.md walks through hooks, deliveries, interlocks and machine clients.`,
       '',
       'Ctrl-C stops everything (twice: at once).',
       '',

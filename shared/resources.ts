@@ -44,4 +44,6 @@ export const envNames = {
   secretPrefix: 'SECRET_PREFIX',
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
   publicApiUrl: 'PUBLIC_API_URL',
+  /** The stack's Cognito user pool, where machine clients are created; unset with an external OIDC issuer. */
+  userPoolId: 'USER_POOL_ID',
 } as const;

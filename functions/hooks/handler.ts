@@ -6,7 +6,7 @@ import {
   eventTypeInputSchema,
   isBuiltInEventType,
 } from '#shared/domain/eventTypes.ts';
-import { mayEditEventTypes } from '#shared/domain/hookAccess.ts';
+import { mayEditEventTypes, mayReadEventTypes } from '#shared/domain/hookAccess.ts';
 import { type HookInput, hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
 import { type GrantView, hookView } from '#shared/domain/hookView.ts';
 import { INTERLOCK_TYPE_PREFIX, isInterlockType } from '#shared/domain/interlockTarget.ts';
@@ -113,6 +113,8 @@ async function deleteGrant(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function listEventTypes(req: ApiRequest): Promise<ApiResult> {
+  if (!mayReadEventTypes(req.principal))
+    throw new Forbidden('Reading the event-type catalog needs a role that may see hooks');
   const custom = await services().catalog.list(req.principal.tenant);
   return {
     statusCode: 200,

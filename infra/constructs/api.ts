@@ -17,6 +17,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { FunctionSpec } from '../../functions/manifest.ts';
+import { RESOURCE_SERVER, scopeDescriptions } from '../../shared/domain/scopes.ts';
 import { roles } from '../../shared/http/principal.ts';
 
 export interface ApiProps {
@@ -26,6 +27,8 @@ export interface ApiProps {
   /** An external OIDC issuer instead of the Cognito user pool this construct creates. */
   oidc?: { issuer: string; audiences: string[] };
   logRetention: RetentionDays;
+  /** Prefix of the user pool's hosted domain, whose /oauth2/token issues machine clients' tokens. */
+  cognitoDomainPrefix?: string;
 }
 
 /**
@@ -36,6 +39,8 @@ export interface ApiProps {
 export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly userPool?: UserPool;
+  /** Where machine clients of the user pool get their client-credentials tokens. */
+  readonly tokenUrl?: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -70,11 +75,22 @@ export class Api extends Construct {
           description: `Latchkey role ${role}`,
         });
       }
-      const apiScope = new ResourceServerScope({
-        scopeName: 'events.write',
-        scopeDescription: 'Send events',
+      // One scope per area and verb (shared/domain/scopes.ts); machine clients are granted some.
+      const apiScopes = Object.entries(scopeDescriptions).map(
+        ([scopeName, scopeDescription]) => new ResourceServerScope({ scopeName, scopeDescription }),
+      );
+      const server = pool.addResourceServer('ResourceServer', {
+        identifier: RESOURCE_SERVER,
+        userPoolResourceServerName: 'Latchkey API',
+        scopes: apiScopes,
       });
-      const server = pool.addResourceServer('ResourceServer', { identifier: 'latchkey', scopes: [apiScope] });
+      const eventsWrite = apiScopes.find((s) => s.scopeName === 'events.write')!;
+      const domain = pool.addDomain('Domain', {
+        cognitoDomain: {
+          domainPrefix: props.cognitoDomainPrefix ?? `${Stack.of(this).stackName.toLowerCase()}-${Stack.of(this).account}`,
+        },
+      });
+      this.tokenUrl = `${domain.baseUrl()}/oauth2/token`;
       const userClient = new UserPoolClient(this, 'UserClient', {
         userPool: pool,
         authFlows: { userSrp: true },
@@ -86,7 +102,7 @@ export class Api extends Construct {
         generateSecret: true,
         oAuth: {
           flows: { clientCredentials: true },
-          scopes: [OAuthScope.resourceServer(server, apiScope)],
+          scopes: [OAuthScope.resourceServer(server, eventsWrite)],
         },
       });
       issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${pool.userPoolId}`;
@@ -95,6 +111,7 @@ export class Api extends Construct {
       new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
       new CfnOutput(this, 'UserClientId', { value: userClient.userPoolClientId });
       new CfnOutput(this, 'MachineClientId', { value: machineClient.userPoolClientId });
+      new CfnOutput(this, 'TokenUrl', { value: this.tokenUrl });
     }
 
     const authorizer = new HttpJwtAuthorizer('Jwt', issuer, { jwtAudience: audiences });

@@ -10,11 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { functions } from '../../functions/manifest.ts';
 import { recordAwsCalls } from '../../shared/adapters/awsCallRecorder.ts';
-import { resources } from '../../shared/resources.ts';
+import { envNames, resources } from '../../shared/resources.ts';
 import { type RunningEmulator, startEmulator } from './emulator.ts';
 import { compileRoutes, type HandlerLoader, loadHandler, startHttpApi } from './httpApi.ts';
 import { type ProvisionedResources, provision } from './provision.ts';
 import { type QueueConsumer, startQueueConsumer } from './queueConsumer.ts';
+import { clientCredentialsToken } from './tokenEndpoint.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -78,9 +79,18 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
 
     const load: HandlerLoader = options.handlers?.(provisioned) ?? ((spec) => loadHandler(root, spec));
     const routes = await compileRoutes(root, functions, load);
-    const server: Server = await startHttpApi({ routes, port: options.port ?? 3000, log });
+    const pool = { emulatorEndpoint, userPoolId: provisioned.userPoolId };
+    const server: Server = await startHttpApi({
+      routes,
+      port: options.port ?? 3000,
+      log,
+      tokenEndpoint: (body, authorization) => clientCredentialsToken(pool, body, authorization),
+    });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
+    // The token URL the Clients function hands out: this server's stand-in for the pool's endpoint.
+    if (!options.env?.[envNames.tokenUrl])
+      process.env[envNames.tokenUrl] = `http://127.0.0.1:${port}/oauth2/token`;
 
     const consumers: QueueConsumer[] = [];
     // The event source mapping polls with the consumer function's role: its calls are recorded as

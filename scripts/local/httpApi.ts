@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { FunctionSpec } from '../../functions/manifest.ts';
 import { awsCallScope, recordInvocation } from '../../shared/adapters/awsCallRecorder.ts';
+import { flattenClaim } from '../../shared/http/principal.ts';
 import { verifyToken } from './jwt.ts';
 import { lambdaContext } from './lambdaContext.ts';
 
@@ -120,9 +121,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 function toClaimStrings(payload: Record<string, unknown>): Record<string, string> {
   // API Gateway passes claims as strings; arrays as "[a b]".
   const claims: Record<string, string> = {};
-  for (const [k, v] of Object.entries(payload)) {
-    claims[k] = Array.isArray(v) ? `[${v.join(' ')}]` : String(v);
-  }
+  for (const [k, v] of Object.entries(payload)) claims[k] = flattenClaim(v);
   return claims;
 }
 
@@ -131,6 +130,11 @@ export interface HttpApiOptions {
   port: number;
   host?: string;
   log?: (line: string) => void;
+  /** Serves `POST /oauth2/token` (the user pool's token endpoint, which the emulator lacks). */
+  tokenEndpoint?: (
+    body: string,
+    authorization: string | undefined,
+  ) => Promise<{ status: number; body: unknown }>;
 }
 
 export async function startHttpApi({
@@ -138,6 +142,7 @@ export async function startHttpApi({
   port,
   host = '127.0.0.1',
   log,
+  tokenEndpoint,
 }: HttpApiOptions): Promise<Server> {
   const server = createServer(async (req, res) => {
     const started = Date.now();
@@ -145,6 +150,16 @@ export async function startHttpApi({
     const method = (req.method ?? 'GET').toUpperCase();
     const route = routes.find((r) => r.method === method && r.pattern.test(url.pathname));
     try {
+      if (tokenEndpoint && method === 'POST' && url.pathname === '/oauth2/token') {
+        const body = await readBody(req);
+        if (body === 'too-large') {
+          send(res, 413, JSON.stringify({ error: 'invalid_request' }));
+          return;
+        }
+        const out = await tokenEndpoint(body.toString('utf8'), req.headers.authorization);
+        send(res, out.status, JSON.stringify(out.body), { 'cache-control': 'no-store' });
+        return;
+      }
       if (!route) {
         send(res, 404, JSON.stringify({ message: 'Not Found' }));
         return;

@@ -4,6 +4,13 @@
  * .local/) the resources exist already and are reused as they are, contents included.
  */
 import {
+  CognitoIdentityProviderClient,
+  CreateResourceServerCommand,
+  CreateUserPoolCommand,
+  DescribeResourceServerCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import {
   CreateTableCommand,
   DynamoDBClient,
   type GlobalSecondaryIndex,
@@ -16,12 +23,15 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { RESOURCE_SERVER, scopeDescriptions } from '../../shared/domain/scopes.ts';
 import { envNames, resources } from '../../shared/resources.ts';
 
 export interface ProvisionedResources {
   tableName: string;
   deliveryQueueUrl: string;
   deadLetterQueueUrl: string;
+  /** The emulator's Cognito user pool (with Latchkey's resource server) where machine clients are created. */
+  userPoolId: string;
   /** Environment variables the functions read. */
   env: Record<string, string>;
 }
@@ -49,6 +59,38 @@ async function ensureQueue(
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: attributes }));
     return QueueUrl!;
   }
+}
+
+/**
+ * The user pool and resource server the stack's Api construct declares (infra/constructs/api.ts),
+ * found by name in a restored state (with the app clients made in earlier runs) or created.
+ */
+async function ensureUserPool(cognito: CognitoIdentityProviderClient, name: string): Promise<string> {
+  let userPoolId: string | undefined;
+  let next: string | undefined;
+  do {
+    const page = await cognito.send(new ListUserPoolsCommand({ MaxResults: 60, NextToken: next }));
+    userPoolId = page.UserPools?.find((p) => p.Name === name)?.Id;
+    next = page.NextToken;
+  } while (!userPoolId && next);
+  userPoolId ??= (await cognito.send(new CreateUserPoolCommand({ PoolName: name }))).UserPool!.Id!;
+  try {
+    await cognito.send(new DescribeResourceServerCommand({ UserPoolId: userPoolId, Identifier: RESOURCE_SERVER }));
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceNotFoundException') throw err;
+    await cognito.send(
+      new CreateResourceServerCommand({
+        UserPoolId: userPoolId,
+        Identifier: RESOURCE_SERVER,
+        Name: 'Latchkey API',
+        Scopes: Object.entries(scopeDescriptions).map(([ScopeName, ScopeDescription]) => ({
+          ScopeName,
+          ScopeDescription,
+        })),
+      }),
+    );
+  }
+  return userPoolId;
 }
 
 export async function provision(endpoint: string, prefix: string): Promise<ProvisionedResources> {
@@ -116,13 +158,18 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
       maxReceiveCount: deliveryQueue.maxReceiveCount,
     }),
   });
+  const cognito = new CognitoIdentityProviderClient(clientConfig);
+  const userPoolId = await ensureUserPool(cognito, `${prefix}-users`);
   ddb.destroy();
   sqs.destroy();
+  cognito.destroy();
   return {
     tableName,
     deliveryQueueUrl,
     deadLetterQueueUrl,
+    userPoolId,
     env: {
+      [envNames.userPoolId]: userPoolId,
       [envNames.table]: tableName,
       [envNames.deliveryQueueUrl]: deliveryQueueUrl,
       [envNames.deadLetterQueueUrl]: deadLetterQueueUrl,

@@ -22,6 +22,13 @@ export const keys = {
    */
   triggerLookup: (id: string) => ({ pk: `TRIGGER#${id}`, sk: 'TRIGGER' }),
   throttle: (source: string, windowStart: number) => ({ pk: `THROTTLE#${source}`, sk: `W#${windowStart}` }),
+  /**
+   * A machine client's binding is keyed by its client id alone: its token names no tenant, so the
+   * tenant is what this item says. Every read by tenant checks it; the tenant's list is on gsi1.
+   */
+  client: (clientId: string) => `CLIENT#${clientId}`,
+  clientBinding: 'BINDING',
+  clientsOfTenant: (tenant: string) => `T#${tenant}#CLIENTS`,
 } as const;
 
 /** Opaque pagination cursors: the DynamoDB LastEvaluatedKey, base64url JSON. */

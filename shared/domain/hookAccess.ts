@@ -20,6 +20,11 @@ export function mayManageGrants(principal: Principal): boolean {
   return hasRole(principal, 'webhook_admin');
 }
 
+/** The catalog is read by whoever may see hooks (every role but a plain `user`). */
+export function mayReadEventTypes(principal: Principal): boolean {
+  return hookAccess(principal) !== 'none';
+}
+
 /** The tenant's event-type catalog is edited by admins; everyone with hook access reads it. */
 export function mayEditEventTypes(principal: Principal): boolean {
   return hasRole(principal, 'admin');

@@ -1,3 +1,4 @@
+import { clientsContract } from '../../functions/clients/contract.ts';
 import { eventsContract } from '../../functions/events/contract.ts';
 import { healthContract } from '../../functions/health/contract.ts';
 import { hooksContract } from '../../functions/hooks/contract.ts';
@@ -20,4 +21,5 @@ export const apiContract: Contract = {
   ...servicesContract,
   ...interlocksContract,
   ...triggersContract,
+  ...clientsContract,
 };

@@ -5,11 +5,21 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { functions } from '../../functions/manifest.ts';
+import { optionalEnv } from '../config.ts';
+import { fullScope, type Scope } from '../domain/scopes.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publishMetrics.ts';
 import { handlerTracer } from '../observability/tracing.ts';
-import { BadRequest, HttpError, NotFound, PayloadTooLarge, Unauthorized } from './errors.ts';
-import { type Principal, principalFromClaims } from './principal.ts';
+import { envNames } from '../resources.ts';
+import {
+  BindingCache,
+  DEFAULT_BINDING_CACHE_SECONDS,
+  isMachineToken,
+  machinePrincipal,
+} from '../services/clientBindings.ts';
+import { BadRequest, Forbidden, HttpError, NotFound, PayloadTooLarge, Unauthorized } from './errors.ts';
+import { exactClaims, type Principal, principalFromClaims } from './principal.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
@@ -52,6 +62,56 @@ export interface ApiHandlerOptions {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 200 * 1024;
+
+/** The scope each route asks of machine tokens, from the manifest. */
+const routeScopes = new Map<string, Scope>(
+  functions.flatMap((fn) => (fn.routes ?? []).flatMap((r) => (r.scope ? [[r.route, r.scope] as const] : []))),
+);
+
+let bindingCache: BindingCache | undefined;
+
+/**
+ * The machine-client bindings of this function instance, built on the first machine token (the
+ * table adapter is imported then, so functions that never see one do not load it).
+ */
+export function clientBindings(): BindingCache {
+  if (!bindingCache) {
+    const seconds = Number(
+      optionalEnv(envNames.clientBindingCacheSeconds, String(DEFAULT_BINDING_CACHE_SECONDS)),
+    );
+    bindingCache = new BindingCache(async (clientId) => {
+      const [{ dynamoDb }, { ClientStore }, { config }] = await Promise.all([
+        import('../adapters/awsClients.ts'),
+        import('../adapters/clientStore.ts'),
+        import('../config.ts'),
+      ]);
+      return new ClientStore(dynamoDb, config.tableName).get(clientId);
+    }, Math.max(0, seconds) * 1000);
+  }
+  return bindingCache;
+}
+
+/**
+ * The caller: a person from the token's tenant and roles (roles read from the bearer token's own
+ * JSON when it is the one the authorizer verified), or a machine client from its binding, whose
+ * token must carry the route's scope.
+ */
+async function principalOf(event: ApiEvent): Promise<Principal | undefined> {
+  const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
+  const person = principalFromClaims(claims, exactClaims(event.headers?.authorization, claims));
+  if (person || !isMachineToken(claims)) return person;
+  const machine = await machinePrincipal(claims, clientBindings());
+  const required = routeScopes.get(event.routeKey);
+  if (!required || !machine.machine?.scopes.has(required)) {
+    const held = [...(machine.machine?.scopes ?? [])].map((s) => fullScope(s as Scope));
+    throw new Forbidden(
+      required
+        ? `This route needs the scope ${fullScope(required)}; the token carries ${held.length ? held.join(' ') : 'no Latchkey scope'}`
+        : `${event.routeKey} is not open to machine clients`,
+    );
+  }
+  return machine;
+}
 
 const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -126,11 +186,9 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
     try {
       const route = routes[event.routeKey];
       if (!route) throw new NotFound(`Route ${event.routeKey}`);
-      const claims = event.requestContext?.authorizer?.jwt?.claims ?? {};
-      const principal = principalFromClaims(claims);
-      if (!principal && !options.public && !options.publicRoutes?.includes(event.routeKey)) {
-        throw new Unauthorized();
-      }
+      const isPublic = options.public || options.publicRoutes?.includes(event.routeKey);
+      const principal = isPublic ? undefined : await principalOf(event);
+      if (!principal && !isPublic) throw new Unauthorized();
       if (principal) logger.appendKeys({ tenant: principal.tenant });
       // Parsed on first read, so a route that authenticates otherwise (a trigger secret) can
       // answer 401 before looking at the body.

@@ -12,7 +12,7 @@ import { type ErrorStatus, errorBodySchema, type Operation, type RouteKey } from
 const errorDescriptions: Record<ErrorStatus, string> = {
   400: 'Malformed request: bad percent-encoding in the path or query, or malformed JSON',
   401: 'Missing or invalid bearer token',
-  403: 'Your roles may not do this',
+  403: 'Your roles may not do this (or a machine token lacks the route’s scope)',
   404: 'Not found (or another tenant’s)',
   409: 'Conflicts with the current state; the message says which',
   413: 'Body over the size limit',
@@ -61,7 +61,11 @@ function parametersOf(op: Operation, path: string) {
 /** The error statuses of an operation: its own plus those every route of its kind shares. */
 export function errorStatuses(op: Operation, path: string, isPublic: boolean): ErrorStatus[] {
   const statuses = new Set<ErrorStatus>([400, ...(op.errors ?? [])]);
-  if (!isPublic) statuses.add(401);
+  if (!isPublic) {
+    statuses.add(401);
+    // A machine client's token without the route's scope (shared/domain/scopes.ts).
+    statuses.add(403);
+  }
   if (/\{\w+\+?\}/.test(path)) statuses.add(404);
   if (op.body) {
     statuses.add(413);

@@ -9,7 +9,7 @@ import type { RouteSpec } from '../../functions/manifest.ts';
  *
  * Statuses every route shares are added by the generator, so a declaration lists only its own:
  *  - 400 on every route (malformed percent-encoding; malformed JSON when there is a body),
- *  - 401 on every route that is not public,
+ *  - 401 and 403 on every route that is not public (403: a machine token without the route's scope),
  *  - 404 on every route with a path parameter,
  *  - 413 and 422 on every route with a body; 422 on every route with query or header parameters.
  */

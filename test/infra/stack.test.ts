@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { functions } from '../../functions/manifest.ts';
 import { buildLatchkeyStack, projectRoot } from '../../infra/app.ts';
 import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
+import { RESOURCE_SERVER, scopeDescriptions, scopeNames } from '../../shared/domain/scopes.ts';
 import { resources } from '../../shared/resources.ts';
 
 /** The stack as `npx cdk synth` builds it (infra/app.ts), with the given context values. */
@@ -197,6 +198,47 @@ describe('the Latchkey stack', () => {
     for (const role of ['admin', 'staff', 'user', 'webhook_admin', 'webhook_user']) {
       template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: role });
     }
+  });
+
+  it('declares the resource server with one scope per area, and the hosted domain for the token endpoint', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPoolResourceServer', {
+      Identifier: RESOURCE_SERVER,
+      Scopes: Object.entries(scopeDescriptions).map(([ScopeName, ScopeDescription]) => ({
+        ScopeName,
+        ScopeDescription,
+      })),
+    });
+    for (const scope of ['events.write', 'hooks.read', 'hooks.write', 'interlocks.control'])
+      expect(scopeNames).toContain(scope);
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'latchkey-123456789012' });
+  });
+
+  it('lets only the Clients function create and delete app clients, in the stack’s user pool only', () => {
+    const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    const statements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
+      (
+        p.Properties as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }
+      ).PolicyDocument.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('cognito-idp:'))).map(
+        (st) => ({ id, ...st }),
+      ),
+    );
+    expect(statements).toEqual([
+      {
+        id: expect.stringMatching(/^ClientsRole/),
+        Effect: 'Allow',
+        Action: ['cognito-idp:CreateUserPoolClient', 'cognito-idp:DeleteUserPoolClient'],
+        Resource: { 'Fn::GetAtt': [poolId, 'Arn'] },
+      },
+    ]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Machine clients'),
+      Environment: {
+        Variables: Match.objectLike({
+          USER_POOL_ID: { Ref: poolId },
+          TOKEN_URL: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+        }),
+      },
+    });
   });
 
   it('alarms on DLQ depth and oldest message age, and has a dashboard', () => {
