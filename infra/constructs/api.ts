@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { type CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -87,7 +87,8 @@ export class Api extends Construct {
       const eventsWrite = apiScopes.find((s) => s.scopeName === 'events.write')!;
       const domain = pool.addDomain('Domain', {
         cognitoDomain: {
-          domainPrefix: props.cognitoDomainPrefix ?? `${Stack.of(this).stackName.toLowerCase()}-${Stack.of(this).account}`,
+          domainPrefix:
+            props.cognitoDomainPrefix ?? `${Stack.of(this).stackName.toLowerCase()}-${Aws.ACCOUNT_ID}`,
         },
       });
       this.tokenUrl = `${domain.baseUrl()}/oauth2/token`;

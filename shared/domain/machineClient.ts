@@ -29,7 +29,10 @@ export const clientInputSchema = z.strictObject({
     .string()
     .min(1)
     .max(128)
-    .regex(/^[A-Za-z0-9_ +=,.@-]*$/, 'letters, digits, spaces and _ + = , . @ - only (Cognito app client names)'),
+    .regex(
+      /^[A-Za-z0-9_ +=,.@-]*$/,
+      'letters, digits, spaces and _ + = , . @ - only (Cognito app client names)',
+    ),
   roles: z.array(z.enum(roles)).min(1, 'give the client at least one role').max(roles.length),
   /** Scope names without the `latchkey/` prefix; default: what the roles can use (never clients.admin). */
   scopes: z

@@ -210,7 +210,9 @@ describe('the Latchkey stack', () => {
     });
     for (const scope of ['events.write', 'hooks.read', 'hooks.write', 'interlocks.control'])
       expect(scopeNames).toContain(scope);
-    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'latchkey-123456789012' });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['latchkey-', { Ref: 'AWS::AccountId' }]] },
+    });
   });
 
   it('lets only the Clients function create and delete app clients, in the stack’s user pool only', () => {
@@ -218,9 +220,9 @@ describe('the Latchkey stack', () => {
     const statements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
       (
         p.Properties as { PolicyDocument: { Statement: { Action: string | string[]; Resource: unknown }[] } }
-      ).PolicyDocument.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('cognito-idp:'))).map(
-        (st) => ({ id, ...st }),
-      ),
+      ).PolicyDocument.Statement.filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('cognito-idp:')),
+      ).map((st) => ({ id, ...st })),
     );
     expect(statements).toEqual([
       {
