@@ -7,7 +7,10 @@ export const clientPath = z.strictObject({ clientId: clientIdSchema });
 
 const clientLinks: Record<string, OperationLink> = {
   GetClient: { route: 'GET /v1/clients/{clientId}', parameters: { clientId: '$response.body#/client_id' } },
-  DeleteClient: { route: 'DELETE /v1/clients/{clientId}', parameters: { clientId: '$response.body#/client_id' } },
+  DeleteClient: {
+    route: 'DELETE /v1/clients/{clientId}',
+    parameters: { clientId: '$response.body#/client_id' },
+  },
 };
 
 /** The contract of the Clients function's routes (see shared/http/operation.ts); all are admin-only. */
@@ -37,7 +40,8 @@ export const clientsContract: Contract = {
     errors: [403],
   },
   'DELETE /v1/clients/{clientId}': {
-    summary: 'Delete a machine client (admin): its tokens are refused from now on, and no new ones are issued',
+    summary:
+      'Delete a machine client (admin): its tokens are refused from now on, and no new ones are issued',
     path: clientPath,
     ok: { status: 204, description: 'Deleted' },
     errors: [403],

@@ -8,8 +8,8 @@ import { type ApiRequest, type ApiResult, apiHandler, clientBindings } from '#sh
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { envNames } from '#shared/resources.ts';
-import { clientPath } from './contract.ts';
 import { ClientService } from '#shared/services/clientService.ts';
+import { clientPath } from './contract.ts';
 
 /** Machine clients (SPEC §2): a tenant's admin creates, lists and deletes the services' credentials. */
 let built: ClientService | undefined;

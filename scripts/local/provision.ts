@@ -75,7 +75,9 @@ async function ensureUserPool(cognito: CognitoIdentityProviderClient, name: stri
   } while (!userPoolId && next);
   userPoolId ??= (await cognito.send(new CreateUserPoolCommand({ PoolName: name }))).UserPool!.Id!;
   try {
-    await cognito.send(new DescribeResourceServerCommand({ UserPoolId: userPoolId, Identifier: RESOURCE_SERVER }));
+    await cognito.send(
+      new DescribeResourceServerCommand({ UserPoolId: userPoolId, Identifier: RESOURCE_SERVER }),
+    );
   } catch (err) {
     if ((err as Error).name !== 'ResourceNotFoundException') throw err;
     await cognito.send(
