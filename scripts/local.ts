@@ -51,8 +51,6 @@ try {
   // The resource names are fixed so that a restored state finds its table and queues again.
   const app = await startLocalApp({ port, log, statePath, prefix: 'latchkey-local' });
   const url = app.url;
-  // For `npm run token -- --client <id>`: where this run's emulator and user pool are.
-  writeLocalState({ url, emulatorEndpoint: app.emulatorEndpoint, userPoolId: app.resources.userPoolId });
   console.log(
     [
       '',
@@ -80,6 +78,8 @@ try {
       '',
     ].join('\n'),
   );
+  // For `npm run token -- --client <id>`: where this run's emulator and user pool are.
+  writeLocalState({ url, emulatorEndpoint: app.emulatorEndpoint, userPoolId: app.resources.userPoolId });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
