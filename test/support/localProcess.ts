@@ -73,8 +73,7 @@ export async function startLatchkey(port: number, env: Record<string, string>, e
       // Up once /health answers and the banner (printed right after) is out.
       if (!proc.output().includes('Latchkey is running on')) return undefined;
       const res = await fetch(`http://127.0.0.1:${port}/health`);
-      // /health answers before the banner (with the emulator's address) is printed.
-      return res.ok && /emulator: http/.test(proc.output()) ? 'up' : undefined;
+      return res.ok ? 'up' : undefined;
     },
     'npm start to answer /health',
     120_000,
