@@ -4,7 +4,7 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { accessLevels, type FunctionSpec, functions as manifest } from '../functions/manifest.ts';
-import { envNames, resources } from '../shared/resources.ts';
+import { clientSettingNames, envNames, resources } from '../shared/resources.ts';
 import { Api } from './constructs/api.ts';
 import type { TracingMode } from './constructs/bundling.ts';
 import { Delivery } from './constructs/delivery.ts';
@@ -123,8 +123,8 @@ export class LatchkeyStack extends Stack {
     });
     for (const spec of specs.filter((s) => s.access.userPoolClients)) {
       const fn = this.functions.get(spec.id)!;
-      if (api.tokenUrl) fn.addEnvironment(envNames.tokenUrl, api.tokenUrl);
-      else if (props.oidcTokenUrl) fn.addEnvironment(envNames.tokenUrl, props.oidcTokenUrl);
+      if (api.tokenUrl) fn.addEnvironment(clientSettingNames.tokenUrl, api.tokenUrl);
+      else if (props.oidcTokenUrl) fn.addEnvironment(clientSettingNames.tokenUrl, props.oidcTokenUrl);
       // With an external issuer there is no pool: clients are registered, nothing is created.
       if (!api.userPool) continue;
       fn.addEnvironment(envNames.userPoolId, api.userPool.userPoolId);

@@ -47,3 +47,14 @@ export const envNames = {
   /** The stack's Cognito user pool, where machine clients are created; unset with an external OIDC issuer. */
   userPoolId: 'USER_POOL_ID',
 } as const;
+
+/**
+ * Settings of the machine-client routes: not resource names, so kept out of `envNames` (whose
+ * values the IAM tier maps to the deployment's resources).
+ */
+export const clientSettingNames = {
+  /** Where a machine client exchanges its id and secret for a token (the pool's /oauth2/token). */
+  tokenUrl: 'TOKEN_URL',
+  /** How long a machine client's tenant-and-roles binding is cached per function instance (seconds). */
+  bindingCacheSeconds: 'CLIENT_BINDING_CACHE_SECONDS',
+} as const;

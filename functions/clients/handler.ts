@@ -7,7 +7,7 @@ import { clientInputSchema, clientView } from '#shared/domain/machineClient.ts';
 import { type ApiRequest, type ApiResult, apiHandler, clientBindings } from '#shared/http/apiHandler.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { envNames } from '#shared/resources.ts';
+import { clientSettingNames, envNames } from '#shared/resources.ts';
 import { ClientService } from '#shared/services/clientService.ts';
 import { clientPath } from './contract.ts';
 
@@ -25,7 +25,7 @@ function clients(): ClientService {
   return built;
 }
 
-const tokenUrl = () => optionalEnv(envNames.tokenUrl, '') || undefined;
+const tokenUrl = () => optionalEnv(clientSettingNames.tokenUrl, '') || undefined;
 const clientId = (req: ApiRequest) => parseWith(clientPath, req.path).clientId;
 
 async function createClient(req: ApiRequest): Promise<ApiResult> {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { functions } from '../../functions/manifest.ts';
 import { recordAwsCalls } from '../../shared/adapters/awsCallRecorder.ts';
-import { envNames, resources } from '../../shared/resources.ts';
+import { clientSettingNames, resources } from '../../shared/resources.ts';
 import { type RunningEmulator, startEmulator } from './emulator.ts';
 import { compileRoutes, type HandlerLoader, loadHandler, startHttpApi } from './httpApi.ts';
 import { type ProvisionedResources, provision } from './provision.ts';
@@ -89,8 +89,8 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     // The token URL the Clients function hands out: this server's stand-in for the pool's endpoint.
-    if (!options.env?.[envNames.tokenUrl])
-      process.env[envNames.tokenUrl] = `http://127.0.0.1:${port}/oauth2/token`;
+    if (!options.env?.[clientSettingNames.tokenUrl])
+      process.env[clientSettingNames.tokenUrl] = `http://127.0.0.1:${port}/oauth2/token`;
 
     const consumers: QueueConsumer[] = [];
     // The event source mapping polls with the consumer function's role: its calls are recorded as

@@ -11,7 +11,7 @@ import { fullScope, type Scope } from '../domain/scopes.ts';
 import { logger } from '../observability/powertools.ts';
 import { publishMetrics } from '../observability/publishMetrics.ts';
 import { handlerTracer } from '../observability/tracing.ts';
-import { envNames } from '../resources.ts';
+import { clientSettingNames } from '../resources.ts';
 import {
   BindingCache,
   DEFAULT_BINDING_CACHE_SECONDS,
@@ -77,7 +77,7 @@ let bindingCache: BindingCache | undefined;
 export function clientBindings(): BindingCache {
   if (!bindingCache) {
     const seconds = Number(
-      optionalEnv(envNames.clientBindingCacheSeconds, String(DEFAULT_BINDING_CACHE_SECONDS)),
+      optionalEnv(clientSettingNames.bindingCacheSeconds, String(DEFAULT_BINDING_CACHE_SECONDS)),
     );
     bindingCache = new BindingCache(async (clientId) => {
       const [{ dynamoDb }, { ClientStore }, { config }] = await Promise.all([

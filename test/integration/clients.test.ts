@@ -16,13 +16,20 @@ import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
 
 /**
- * Machine clients end to end: an admin creates a client (a real app client in the emulator's
+ * One app per file (handler modules are shared in the process). Machine clients end to end: an admin creates a client (a real app client in the emulator's
  * Cognito), the service gets a token from the token endpoint with its id and secret, and calls the
  * API with the roles and scopes of its binding. Bindings are not cached here
  * (CLIENT_BINDING_CACHE_SECONDS=0), so a binding deleted behind the API's back is refused at once.
  */
+let app: LocalApp;
+beforeAll(async () => {
+  app = await startTestApp({ CLIENT_BINDING_CACHE_SECONDS: '0' });
+});
+afterAll(async () => {
+  await app?.stop();
+});
+
 describe('machine clients', () => {
-  let app: LocalApp;
   let receiver: Receiver;
   const aws = () => ({
     endpoint: app.emulatorEndpoint,
@@ -30,12 +37,10 @@ describe('machine clients', () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   beforeAll(async () => {
-    app = await startTestApp({ CLIENT_BINDING_CACHE_SECONDS: '0' });
     receiver = await startReceiver();
   });
   afterAll(async () => {
     await receiver?.close();
-    await app?.stop();
   });
 
   async function admin() {
@@ -332,14 +337,6 @@ describe('machine clients', () => {
 });
 
 describe('strict claims', () => {
-  let app: LocalApp;
-  beforeAll(async () => {
-    app = await startTestApp({}, false);
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
-
   const person = async (claims: Record<string, unknown>) => {
     const now = Math.floor(Date.now() / 1000);
     return signClaims({
