@@ -1,10 +1,10 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
-import { tracer } from '../observability/powertools.ts';
+import { traced } from '../observability/tracing.ts';
 import { recordAwsCalls } from './awsCallRecorder.ts';
 
 /**
- * The Cognito user-pool client, created once per cold start like the clients of awsClients.ts
- * (endpoint from the standard AWS_ENDPOINT_URL, so the emulator serves it locally). A module of its
- * own so only the Clients function loads the Cognito SDK.
+ * The Cognito user-pool client (machine clients' app clients), once per cold start; endpoint from
+ * the standard AWS_ENDPOINT_URL, so the emulator serves it locally. Only the Clients function
+ * imports it.
  */
-export const cognito = recordAwsCalls(tracer.captureAWSv3Client(new CognitoIdentityProviderClient({})));
+export const cognito = recordAwsCalls(traced(new CognitoIdentityProviderClient({})));
