@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { clientIdSchema, clientInputSchema, clientResponseSchemas } from '#shared/domain/machineClient.ts';
 import type { Contract, OperationLink } from '#shared/http/operation.ts';
 

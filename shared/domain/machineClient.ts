@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Role, roles } from '../http/principal.ts';
 import { fullScope, type Scope, scopeNames } from './scopes.ts';
 
