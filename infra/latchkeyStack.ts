@@ -34,6 +34,7 @@ export class LatchkeyStack extends Stack {
   readonly functions = new Map<string, LatchkeyFunction>();
   readonly store: Store;
   readonly delivery: Delivery;
+  readonly api: Api;
 
   constructor(scope: Construct, id: string, props: LatchkeyStackProps) {
     super(scope, id, props);
@@ -114,7 +115,7 @@ export class LatchkeyStack extends Stack {
       }
     }
 
-    const api = new Api(this, 'Api', {
+    this.api = new Api(this, 'Api', {
       specs,
       handlers: this.functions,
       oidc: props.oidc,
@@ -123,16 +124,16 @@ export class LatchkeyStack extends Stack {
     });
     for (const spec of specs.filter((s) => s.access.userPoolClients)) {
       const fn = this.functions.get(spec.id)!;
-      if (api.tokenUrl) fn.addEnvironment(clientSettingNames.tokenUrl, api.tokenUrl);
+      if (this.api.tokenUrl) fn.addEnvironment(clientSettingNames.tokenUrl, this.api.tokenUrl);
       else if (props.oidcTokenUrl) fn.addEnvironment(clientSettingNames.tokenUrl, props.oidcTokenUrl);
       // With an external issuer there is no pool: clients are registered, nothing is created.
-      if (!api.userPool) continue;
-      fn.addEnvironment(envNames.userPoolId, api.userPool.userPoolId);
+      if (!this.api.userPool) continue;
+      fn.addEnvironment(envNames.userPoolId, this.api.userPool.userPoolId);
       fn.addToRolePolicy(
         new PolicyStatement({
           effect: Effect.ALLOW,
           actions: ['cognito-idp:CreateUserPoolClient', 'cognito-idp:DeleteUserPoolClient'],
-          resources: [api.userPool.userPoolArn],
+          resources: [this.api.userPool.userPoolArn],
         }),
       );
     }

@@ -12,6 +12,7 @@ import {
   StringAttribute,
   UserPool,
   UserPoolClient,
+  type UserPoolDomain,
 } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -39,6 +40,8 @@ export interface ApiProps {
 export class Api extends Construct {
   readonly httpApi: HttpApi;
   readonly userPool?: UserPool;
+  /** The pool's hosted domain, whose /oauth2/token issues machine clients' tokens. */
+  readonly userPoolDomain?: UserPoolDomain;
   /** Where machine clients of the user pool get their client-credentials tokens. */
   readonly tokenUrl?: string;
 
@@ -91,6 +94,7 @@ export class Api extends Construct {
             props.cognitoDomainPrefix ?? `${Stack.of(this).stackName.toLowerCase()}-${Aws.ACCOUNT_ID}`,
         },
       });
+      this.userPoolDomain = domain;
       this.tokenUrl = `${domain.baseUrl()}/oauth2/token`;
       const userClient = new UserPoolClient(this, 'UserClient', {
         userPool: pool,

@@ -35,6 +35,7 @@ describe('the deployed bundles, run as Lambda runs them', () => {
   const signingSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const password = 'bundle-pw-7f3a';
   let closedPort: number;
+  const clientSecrets: string[] = [];
 
   beforeAll(async () => {
     // Receivers and devices are on loopback: the deployment option that allows them.
@@ -90,7 +91,7 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     expect(scratch.startsWith(process.cwd())).toBe(false);
   });
 
-  it('serves health, hooks with credentials, services, interlocks, Ovation, triggers, events and deliveries', async () => {
+  it('serves health, hooks with credentials, services, interlocks, Ovation, triggers, clients, events and deliveries', async () => {
     const tenant = newTenant('bundle');
     const admin = await tokenFor(tenant, ['admin'], 'ada-admin');
 
@@ -188,6 +189,28 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     const notify = new URL((trigger.body as Json).notify_url as string);
     const doors = await call(app, 'GET', `${notify.pathname}${notify.search}`);
     expect(doors.status, doors.text).toBe(200);
+
+    // Clients: an app client in the user pool, bound to the tenant; its token publishes; then deleted.
+    const client = await call(app, 'POST', '/v1/clients', {
+      token: admin,
+      body: { name: 'Bundle service', roles: ['staff'], scopes: ['events.write'] },
+    });
+    expect(client.status, client.text).toBe(201);
+    const { client_id: clientId, client_secret: clientSecret } = client.body as Json;
+    clientSecrets.push(clientSecret);
+    const issued = await fetch(`${app.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    const { access_token: machine } = (await issued.json()) as Json;
+    const fromClient = await call(app, 'POST', '/v1/events', {
+      token: machine,
+      body: { type: 'order.created', data: { order_id: 'o-bundle-client' } },
+    });
+    expect(fromClient.status, fromClient.text).toBe(202);
+    const removed = await call(app, 'DELETE', `/v1/clients/${clientId}`, { token: admin });
+    expect(removed.status, removed.text).toBe(204);
   });
 
   it('ran every function of the manifest from its bundle, none timed out, no credential in any log', () => {
@@ -197,6 +220,7 @@ describe('the deployed bundles, run as Lambda runs them', () => {
       expect(instance?.timeouts).toBe(0);
       expect(instance?.output).not.toContain(password);
       expect(instance?.output).not.toContain(signingSecret);
+      for (const secret of clientSecrets) expect(instance?.output).not.toContain(secret);
     }
   });
 });

@@ -92,11 +92,36 @@ export function emulatorResources(
 ): Map<string, string> {
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(construct.node.defaultChild as CfnFunction);
-  return new Map([
+  const physical = new Map([
     [logicalId(stack.store.table), provisioned.tableName],
     [logicalId(stack.delivery.queue), provisioned.deliveryQueueUrl],
     [logicalId(stack.delivery.deadLetterQueue), provisioned.deadLetterQueueUrl],
   ]);
+  const { userPool, userPoolDomain } = stack.api;
+  if (userPool) physical.set(logicalId(userPool), provisioned.userPoolId);
+  // The emulator serves no hosted domain: the token URL a bundle hands out names a made-up one.
+  if (userPoolDomain) physical.set(logicalId(userPoolDomain), 'latchkey-local');
+  return physical;
+}
+
+/** A template value with its references resolved: `Ref` and `Fn::Join` (pseudo parameters included). */
+function resolveValue(value: unknown, physical: Map<string, string>): string | undefined {
+  if (typeof value === 'string') return value;
+  const ref = (value as { Ref?: string } | null)?.Ref;
+  if (ref) {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': process.env.AWS_REGION ?? 'us-east-1',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::Partition': 'aws',
+    };
+    return pseudo[ref] ?? physical.get(ref);
+  }
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (join) {
+    const parts = join[1].map((p) => resolveValue(p, physical));
+    return parts.every((p) => p !== undefined) ? parts.join(join[0]) : undefined;
+  }
+  return undefined;
 }
 
 /** The template's environment with each reference resolved to the emulator's resource. */
@@ -108,8 +133,7 @@ export function resolveEnvironment(
   for (const [name, value] of Object.entries(fn.environment)) {
     if (typeof value === 'string') env[name] = value;
     else {
-      const ref = (value as { Ref?: string }).Ref;
-      const resolved = ref ? physical.get(ref) : undefined;
+      const resolved = resolveValue(value, physical);
       if (!resolved) {
         throw new Error(
           `${fn.id}: ${name}=${JSON.stringify(value)} has no emulator resource: add it to emulatorResources()`,
