@@ -166,5 +166,9 @@ export class Api extends Construct {
       }
     }
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint });
+    // API Gateway matches a Cognito access token's client_id against the authorizer's audience
+    // list: a machine client created at run time is added there (README, Machine clients).
+    new CfnOutput(this, 'HttpApiId', { value: this.httpApi.apiId });
+    new CfnOutput(this, 'JwtAuthorizerId', { value: authorizer.authorizerId });
   }
 }

@@ -215,6 +215,15 @@ describe('the Latchkey stack', () => {
     });
   });
 
+  it('outputs the token URL, the API id and the JWT authorizer id (for a machine client’s audience entry)', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    for (const name of ['TokenUrl', 'HttpApiId', 'JwtAuthorizerId'])
+      expect(
+        outputs.some((o) => o.includes(name)),
+        name,
+      ).toBe(true);
+  });
+
   it('lets only the Clients function create and delete app clients, in the stack’s user pool only', () => {
     const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
     const statements = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
