@@ -14,6 +14,7 @@ const awsCallLog = (tier: string) => ({
  *  - bundle: each function's bundle from the cloud assembly run as Lambda runs it (own Node 22
  *    process, the template's environment, the SDK only where the runtime has it); calls recorded
  *  - infra: CDK assertions and cdk-nag on the synthesized stack
+ *  - fuzz: Schemathesis against local mode from the OpenAPI document (zero failures)
  *  - e2e: `npm start` as a user runs it
  *  - iam: after the others (groupOrder 2), evaluates every recorded call against the calling
  *    function's role in the synthesized template with a real IAM policy evaluator
@@ -68,6 +69,22 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          globalSetup: [
+            'test/support/fuzzerGlobalSetup.ts',
+            'test/support/emulatorGlobalSetup.ts',
+            'test/support/awsCallLogSetup.ts',
+          ],
+          // The fuzzer's calls reach more code paths than the scripted tests: the IAM tier checks them too.
+          env: awsCallLog('fuzz'),
+          testTimeout: 480_000,
+          hookTimeout: 120_000,
         },
       },
       {

@@ -51,9 +51,18 @@ export const config = {
    * the deployment allows them (comma-separated: `private`, `loopback`, `link-local`, or `all`).
    */
   get allowedPrivateRanges(): string[] {
+    // (names: loopback, private, link-local, reserved — see shared/domain/addressRange.ts)
     return optionalEnv(envNames.allowPrivateTargets, '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  },
+  /** `PUBLIC_TARGETS=refused`: only the allowed private ranges may be reached (an egress allowlist). */
+  get publicTargets(): boolean {
+    const value = optionalEnv(envNames.publicTargets, 'allowed');
+    if (value !== 'allowed' && value !== 'refused') {
+      throw new ConfigError(`${envNames.publicTargets} must be "allowed" or "refused", not "${value}"`);
+    }
+    return value === 'allowed';
   },
 };

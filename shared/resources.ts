@@ -43,6 +43,7 @@ export const envNames = {
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   secretPrefix: 'SECRET_PREFIX',
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',
+  publicTargets: 'PUBLIC_TARGETS',
   publicApiUrl: 'PUBLIC_API_URL',
   /** The stack's Cognito user pool, where machine clients are created; unset with an external OIDC issuer. */
   userPoolId: 'USER_POOL_ID',

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import {
   ovationEndpointAnswerSchema,
   ovationEndpointListSchema,
   ovationEndpointSchema,
   ovationErrorsSchema,
+  projectTemplateIdSchema,
 } from '#shared/domain/ovationHook.ts';
 import type { Contract, Operation } from '#shared/http/operation.ts';
 
@@ -13,6 +15,7 @@ import type { Contract, Operation } from '#shared/http/operation.ts';
  */
 const base = '/api/v3/project_templates/{projectTemplateId}/webhook_endpoints';
 const ovation = {
+  path: z.object({ projectTemplateId: projectTemplateIdSchema }),
   errors: [403, 422],
   errorBodies: { 422: ovationErrorsSchema },
 } satisfies Partial<Operation>;

@@ -3,12 +3,12 @@
  * virtualenv (.venv/) on first use, started on a loopback port in its own process group.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { findPython, requirementsHash } from './pythonVenv.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const venv = join(root, '.venv');
@@ -22,27 +22,6 @@ export const STOP_TIMEOUT_MS = 5000;
 
 export class EmulatorError extends Error {
   override name = 'EmulatorError';
-}
-
-function requirementsHash(): string {
-  return createHash('sha256').update(readFileSync(requirements)).digest('hex');
-}
-
-function findPython(): string {
-  for (const candidate of [process.env.PYTHON, 'python3', 'python'].filter(Boolean) as string[]) {
-    try {
-      execFileSync(candidate, ['-c', 'import sys, venv; assert sys.version_info >= (3, 9)'], {
-        stdio: 'ignore',
-      });
-      return candidate;
-    } catch {
-      // try the next one
-    }
-  }
-  throw new EmulatorError(
-    'Python 3.9+ with the venv module is needed for the local AWS emulator (moto). ' +
-      'Install it (Debian/Ubuntu: apt-get install python3 python3-venv) or set PYTHON to its path.',
-  );
 }
 
 /** The pinned packages (`name==version` lines) of the requirements file. */
@@ -59,9 +38,9 @@ function pinnedPackages(): string[] {
  * whole usually takes; later calls return at once.
  */
 export async function ensureEmulatorInstalled(log: (line: string) => void = console.error): Promise<void> {
-  const hash = requirementsHash();
+  const hash = requirementsHash(requirements);
   if (existsSync(motoServer) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === hash) return;
-  const python = findPython();
+  const python = findPython('the local AWS emulator (moto)', EmulatorError);
   const packages = pinnedPackages();
   const moto = packages.find((p) => p.toLowerCase().startsWith('moto==')) ?? 'moto';
   const started = Date.now();

@@ -1,6 +1,7 @@
 /**
- * The one HTTP client for calls to receivers and interlock devices. It refuses private, loopback,
- * link-local and metadata addresses unless the deployment allows those ranges (SPEC section 8),
+ * The one HTTP client for calls to receivers and interlock devices. It refuses every address that
+ * is not globally reachable (IANA special-purpose ranges, judged in shared/domain/addressRange.ts)
+ * unless the deployment allows that range (SPEC section 8),
  * pins each connection to the address it checked (no DNS-rebinding bypass), bounds the whole
  * request by one timeout, and keeps connections alive across calls.
  *
@@ -11,8 +12,8 @@
 import { lookup } from 'node:dns/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, STATUS_CODES } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { BlockList, isIP } from 'node:net';
-import { envNames } from '../resources.ts';
+import { isIP } from 'node:net';
+import { refusalReason, type TargetPolicy } from '../domain/addressRange.ts';
 
 export const USER_AGENT = 'Latchkey-Webhooks/1.0 (+https://github.com/latchkey)';
 
@@ -44,7 +45,10 @@ export interface OutboundResponse {
 
 export type OutboundErrorKind = 'timeout' | 'network' | 'blocked';
 
-/** A request that got no HTTP answer: timed out, failed on the network, or was refused by the guard. */
+/**
+ * A request that got no HTTP answer: timed out, failed on the network, or was refused before it was
+ * sent (`blocked`: the address guard, or a request that can never be sent).
+ */
 export class OutboundError extends Error {
   override name = 'OutboundError';
   constructor(
@@ -56,12 +60,11 @@ export class OutboundError extends Error {
   }
 }
 
-/** Address ranges the guard knows, by the names `ALLOW_PRIVATE_TARGETS` uses. */
-export type AddressRange = 'loopback' | 'private' | 'link-local';
-
 export interface OutboundHttpOptions {
-  /** Range names (`loopback`, `private`, `link-local`) or `all`; usually `config.allowedPrivateRanges`. */
+  /** Range names (`loopback`, `private`, `link-local`, `reserved`) or `all`; usually `config.allowedPrivateRanges`. */
   allowedPrivateRanges?: string[];
+  /** Public addresses may be reached (default); `config.publicTargets` in functions. */
+  publicTargets?: boolean;
   userAgent?: string;
   maxBodyBytes?: number;
 }
@@ -70,79 +73,6 @@ export interface OutboundHttp {
   send(req: OutboundRequest): Promise<OutboundResponse>;
   /** Closes the shared keep-alive pools; the next `send` opens new ones. */
   close(): Promise<void>;
-}
-
-function blockList(subnets: [string, number, 'ipv4' | 'ipv6'][]): BlockList {
-  const list = new BlockList();
-  for (const [net, prefix, type] of subnets) list.addSubnet(net, prefix, type);
-  return list;
-}
-
-/** Cloud metadata endpoints (AWS IMDS over IPv4 and IPv6); they count as link-local. */
-const metadata = blockList([
-  ['169.254.169.254', 32, 'ipv4'],
-  ['fd00:ec2::254', 128, 'ipv6'],
-]);
-
-const ranges: { name: AddressRange; label: string; list: BlockList }[] = [
-  {
-    name: 'loopback',
-    label: 'loopback (127.0.0.0/8, 0.0.0.0/8, ::1, ::)',
-    list: blockList([
-      ['127.0.0.0', 8, 'ipv4'],
-      // 0.0.0.0 reaches the local host on Linux.
-      ['0.0.0.0', 8, 'ipv4'],
-      ['::1', 128, 'ipv6'],
-      ['::', 128, 'ipv6'],
-    ]),
-  },
-  {
-    name: 'link-local',
-    label: 'link-local (169.254.0.0/16, fe80::/10)',
-    list: blockList([
-      ['169.254.0.0', 16, 'ipv4'],
-      ['fe80::', 10, 'ipv6'],
-    ]),
-  },
-  {
-    name: 'private',
-    label: 'private (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, fc00::/7)',
-    list: blockList([
-      ['10.0.0.0', 8, 'ipv4'],
-      ['172.16.0.0', 12, 'ipv4'],
-      ['192.168.0.0', 16, 'ipv4'],
-      ['100.64.0.0', 10, 'ipv4'],
-      ['fc00::', 7, 'ipv6'],
-    ]),
-  },
-];
-
-/** `::ffff:10.0.0.1` → `10.0.0.1`, so IPv4-mapped IPv6 addresses meet the IPv4 rules. */
-function unmapIpv4(address: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  return mapped ? mapped[1]! : address;
-}
-
-/** The guarded range an address falls in, with a label for messages; undefined for public addresses. */
-export function classifyAddress(address: string): { name: AddressRange; label: string } | undefined {
-  const ip = unmapIpv4(address);
-  const type = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-  if (metadata.check(ip, type)) return { name: 'link-local', label: 'link-local (cloud metadata service)' };
-  for (const range of ranges) {
-    if (range.list.check(ip, type)) return { name: range.name, label: range.label };
-  }
-  return undefined;
-}
-
-/** The reason to refuse an address, or undefined when it is public or its range is allowed. */
-export function blockedReason(address: string, host: string, allowed: readonly string[]): string | undefined {
-  const range = classifyAddress(address);
-  if (range === undefined || allowed.includes('all') || allowed.includes(range.name)) return undefined;
-  const target = host === address ? address : `${host} (${address})`;
-  return (
-    `Refusing to connect to ${target}: the address is in the ${range.label} range. ` +
-    `To allow it, set ${envNames.allowPrivateTargets}=${range.name} (or "all") on the deployment.`
-  );
 }
 
 /** Idle kept-alive connections are closed after this long (sooner when the server hints so). */
@@ -298,7 +228,10 @@ function exchange(
  * `link-local`, or `all`); pass `config.allowedPrivateRanges` in functions.
  */
 export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundHttp {
-  const allowed = options.allowedPrivateRanges ?? [];
+  const policy: TargetPolicy = {
+    allowedRanges: options.allowedPrivateRanges ?? [],
+    publicTargets: options.publicTargets ?? true,
+  };
   const userAgent = options.userAgent ?? USER_AGENT;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
 
@@ -311,7 +244,7 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
     try {
       const addresses = await resolveAll(hostname, signal);
       for (const address of addresses) {
-        const reason = blockedReason(address, hostname, allowed);
+        const reason = refusalReason(address, hostname, policy);
         if (reason !== undefined) throw new OutboundError('blocked', reason);
       }
       const address = addresses[0];
@@ -342,6 +275,17 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
       };
     } catch (error) {
       if (error instanceof OutboundError) throw error;
+      // A header Node will not write (CR/LF, characters beyond Latin-1, a name that is not a
+      // token): this request can never be sent, so it is refused like a guarded address, not
+      // retried as a network error.
+      const code = errorCode(error);
+      if (code === 'ERR_INVALID_CHAR' || code === 'ERR_INVALID_HTTP_TOKEN') {
+        throw new OutboundError(
+          'blocked',
+          `The request can never be sent: ${(error as Error).message}`,
+          code,
+        );
+      }
       if (signal.aborted) {
         throw new OutboundError(
           'timeout',

@@ -53,8 +53,10 @@ export function endpointNumber(value: string | undefined): number | undefined {
 }
 
 /** Project template ids are positive integers (the 789 in Ovation's requisition-settings URL). */
+export const projectTemplateIdSchema = z.string().regex(/^[1-9][0-9]{0,17}$/, 'Project Template not found');
+
 export function isProjectTemplateId(value: string): boolean {
-  return /^[1-9][0-9]{0,17}$/.test(value);
+  return projectTemplateIdSchema.safeParse(value).success;
 }
 
 /**

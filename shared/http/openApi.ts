@@ -125,7 +125,10 @@ function operationObject(route: RouteKey, op: Operation, path: string, isPublic:
     ...(op.description ? { description: op.description } : {}),
     ...(isPublic ? { security: [] } : {}),
     ...(parameters.length ? { parameters } : {}),
-    ...(op.body ? { requestBody: { required: true, content: json(op.body, 'input') } } : {}),
+    // A missing body is read as `{}`: it is optional exactly when `{}` is a valid body.
+    ...(op.body
+      ? { requestBody: { required: !op.body.safeParse({}).success, content: json(op.body, 'input') } }
+      : {}),
     responses,
   };
 }

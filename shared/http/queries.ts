@@ -6,7 +6,12 @@ import * as z from 'zod';
  */
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(2048).optional(),
+  /** Opaque: the `next_cursor` of the previous page (base64url). */
+  cursor: z
+    .string()
+    .max(2048)
+    .regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API returned')
+    .optional(),
 });
 
 export const hookListQuery = pageQuery.extend({

@@ -22,7 +22,12 @@ function lazy<T>(make: () => T): () => T {
 
 function build() {
   const base = services();
-  const http = lazy(() => createOutboundHttp({ allowedPrivateRanges: config.allowedPrivateRanges }));
+  const http = lazy(() =>
+    createOutboundHttp({
+      allowedPrivateRanges: config.allowedPrivateRanges,
+      publicTargets: config.publicTargets,
+    }),
+  );
   const delivery = lazy(() => {
     const timeout = Number(optionalEnv('DELIVERY_TIMEOUT_MS', '0'));
     return new DeliveryService({
