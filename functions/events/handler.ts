@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { bookingFromEvent } from '#shared/adapters/bookingStore.ts';
 import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
-import { EventStore } from '#shared/adapters/eventStore.ts';
+import { EventStore, type StoredEvent } from '#shared/adapters/eventStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
 import {
   type DeliveryMessage,
@@ -107,14 +107,6 @@ async function fanOut(
     occurredAt: receivedAt,
     priorAttempts: 0,
   }));
-  await events.save(tenant, {
-    id: eventId,
-    type: input.type,
-    ...(input.scope ? { scope: input.scope } : {}),
-    receivedAt,
-    hookIds: matching.map((h) => h.id),
-    deliveryIds: messages.map((m) => m.deliveryId),
-  });
   // Booking events are kept as bookings for interlock authorisation (SPEC §4, §6).
   let booking: string | undefined;
   if (input.type.startsWith('event.')) {
@@ -126,20 +118,41 @@ async function fanOut(
         : 'deleted'
       : 'not stored: a booking needs data.event_id, data.service_id (or scope), data.user_id, data.start and data.end (ISO 8601)';
   }
+  // Recorded before enqueueing, so a delivery never runs for an event GET /v1/events cannot show;
+  // corrected (or removed) when enqueueing fails, so no event is left claiming deliveries that
+  // will never happen.
+  const event: StoredEvent = {
+    id: eventId,
+    type: input.type,
+    ...(input.scope ? { scope: input.scope } : {}),
+    receivedAt,
+    hookIds: matching.map((h) => h.id),
+    deliveryIds: messages.map((m) => m.deliveryId),
+  };
+  await events.save(tenant, event);
   try {
     await queue.enqueue(messages);
   } catch (err) {
-    if (err instanceof EnqueueError) {
-      logger.error('Enqueueing failed', { eventId, failed: err.failed.length, sent: err.sent });
-      throw new HttpError(
-        503,
-        `Only ${err.sent} of ${messages.length} deliveries could be enqueued; send the event again`,
-        {
-          eventId,
-        },
-      );
+    const failed = new Set(
+      err instanceof EnqueueError ? err.failed.map((f) => f.id) : messages.map((m) => m.deliveryId),
+    );
+    const sent = messages.filter((m) => !failed.has(m.deliveryId));
+    logger.error('Enqueueing failed', { eventId, failed: failed.size, sent: sent.length });
+    if (sent.length === 0) {
+      await events.remove(tenant, eventId);
+    } else {
+      await events.save(tenant, {
+        ...event,
+        hookIds: sent.map((m) => m.hookId),
+        deliveryIds: sent.map((m) => m.deliveryId),
+        incomplete: `${failed.size} of ${messages.length} deliveries could not be enqueued; the publisher was answered 503`,
+      });
     }
-    throw err;
+    throw new HttpError(
+      503,
+      `Only ${sent.length} of ${messages.length} deliveries could be enqueued; send the event again`,
+      sent.length > 0 ? { eventId } : {},
+    );
   }
   logger.info('Event accepted', { eventId, type: input.type, deliveries: messages.length });
   return {
@@ -174,6 +187,7 @@ async function getEvent(req: ApiRequest): Promise<ApiResult> {
       received_at: event.receivedAt,
       hook_ids: event.hookIds,
       deliveries: [...deliveriesView(attempts), ...pending],
+      ...(event.incomplete ? { incomplete: event.incomplete } : {}),
     },
   };
 }

@@ -43,7 +43,7 @@ async function parseHook(
   schema: typeof hookInputSchema | typeof hookPatchSchema,
   req: ApiRequest,
 ): Promise<HookInput> {
-  const result = schema.safeParse(req.body ?? {});
+  const result = schema.safeParse(req.body === undefined ? {} : req.body);
   if (result.success) return result.data;
   const errors = fieldErrors(result.error, req.body ?? {});
   const events = (req.body as { events?: unknown } | undefined)?.events;

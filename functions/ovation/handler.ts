@@ -7,7 +7,7 @@ import {
   ovationHookBody,
   ovationView,
 } from '#shared/domain/ovationHook.ts';
-import { type ApiRequest, type ApiResult, apiHandler, type RouteHandler } from '#shared/http/apiHandler.ts';
+import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { type FieldError, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { fieldErrors } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
@@ -50,17 +50,11 @@ function ovationMessages(errors: FieldError[]): string[] {
   });
 }
 
-/** Answers validation failures in Ovation's shape: 422 `{"errors": ["..."]}`. */
-function ovation(route: RouteHandler): RouteHandler {
-  return async (req) => {
-    try {
-      return await route(req);
-    } catch (err) {
-      if (err instanceof ValidationError)
-        return { statusCode: 422, body: { errors: ovationMessages(err.errors) } };
-      throw err;
-    }
-  };
+/** Answers validation failures in Ovation's shape, `{"errors": ["..."]}`, body-level ones included. */
+function ovationError(err: unknown): ApiResult | undefined {
+  if (err instanceof ValidationError)
+    return { statusCode: 422, body: { errors: ovationMessages(err.errors) } };
+  return undefined;
 }
 
 function templateId(req: ApiRequest): string {
@@ -75,7 +69,7 @@ function templateId(req: ApiRequest): string {
  * header names and values), so nothing Ovation-shaped gets past what the hooks API refuses.
  */
 function parseEndpoint(req: ApiRequest, template: string): HookInput {
-  const parsed = ovationEndpointSchema.safeParse(req.body ?? {});
+  const parsed = ovationEndpointSchema.safeParse(req.body === undefined ? {} : req.body);
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error, req.body ?? {}).map((e) =>
       e.field === 'webhookEndpoint' || e.field === '(body)'
@@ -156,10 +150,13 @@ async function remove(req: ApiRequest): Promise<ApiResult> {
   return { statusCode: 201, body: { webhook_endpoint: ovationView(hook) } };
 }
 
-export const handler = apiHandler({
-  [`GET ${base}`]: ovation(list),
-  [`POST ${base}`]: ovation(create),
-  [`GET ${base}/{webhookId}`]: ovation(getOne),
-  [`PUT ${base}/{webhookId}`]: ovation(update),
-  [`DELETE ${base}/{webhookId}`]: ovation(remove),
-});
+export const handler = apiHandler(
+  {
+    [`GET ${base}`]: list,
+    [`POST ${base}`]: create,
+    [`GET ${base}/{webhookId}`]: getOne,
+    [`PUT ${base}/{webhookId}`]: update,
+    [`DELETE ${base}/{webhookId}`]: remove,
+  },
+  { mapError: ovationError },
+);

@@ -62,6 +62,7 @@ export async function runSchemathesis(run: FuzzRun): Promise<FuzzResult> {
     run.seed,
     '--workers',
     '1',
+    ...(process.env.LATCHKEY_FUZZ_SHOW_SECRETS ? ['--output-sanitize', 'false'] : []),
     '--generation-database',
     'none',
   ];

@@ -118,6 +118,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
+/** The first `name=value` part of a query string whose percent-encoding does not decode to UTF-8. */
+export function malformedQuery(search: string): string | undefined {
+  for (const part of search.replace(/^\?/, '').split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return part;
+    }
+  }
+  return undefined;
+}
+
 function toClaimStrings(payload: Record<string, unknown>): Record<string, string> {
   // API Gateway passes claims as strings; arrays as "[a b]".
   const claims: Record<string, string> = {};
@@ -196,6 +208,18 @@ export async function startHttpApi({
       headers['x-forwarded-for'] = headers['x-forwarded-for']
         ? `${headers['x-forwarded-for']}, ${sourceIp}`
         : sourceIp;
+      // API Gateway hands the function decoded query values; a query it cannot decode is a 400.
+      const malformed = malformedQuery(url.search);
+      if (malformed !== undefined) {
+        send(
+          res,
+          400,
+          JSON.stringify({
+            message: `Malformed percent-encoding in the query string: ${malformed.slice(0, 100)}`,
+          }),
+        );
+        return;
+      }
       const query: Record<string, string> = {};
       for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
       const requestId = randomUUID();

@@ -16,6 +16,8 @@ export interface StoredEvent {
   /** Hooks the event was enqueued for (one delivery each). */
   hookIds: string[];
   deliveryIds: string[];
+  /** Set when some deliveries could not be enqueued (the publisher was answered 503). */
+  incomplete?: string;
 }
 
 export type IdempotencyClaim =
@@ -48,6 +50,12 @@ export class EventStore {
           expiresAt: this.epoch() + EVENT_RETENTION_DAYS * 86400,
         },
       }),
+    );
+  }
+
+  async remove(tenant: string, id: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: keys.tenant(tenant), sk: `EVENT#${id}` } }),
     );
   }
 

@@ -13,6 +13,18 @@ export interface HookPage {
   nextCursor?: string;
 }
 
+/** Told about a stored item that cannot be read as a hook (it is skipped). */
+export type UnreadableItemHandler = (key: { pk: unknown; sk: unknown }, reason: string) => void;
+
+/**
+ * A hook is stored as JSON text, not as a DynamoDB map: its `data` and headers are values Latchkey
+ * does not interpret, and text keeps them byte for byte (no number marshalling, no empty-key or
+ * nesting limits of maps). Items written before held a map; both are read.
+ */
+function encodeHook(hook: Hook): string {
+  return JSON.stringify(hook);
+}
+
 /**
  * Hooks in DynamoDB. Per hook: the hook item (`T#<tenant>` / `HOOK#<id>`, also indexed by scope on
  * gsi1), a number alias (the Ovation routes address hooks by number), and one match-index item per
@@ -24,7 +36,33 @@ export class HookStore {
   constructor(
     private readonly db: DocumentClient,
     private readonly tableName: string,
+    /** Functions log it with its key and count it (services.ts); it is skipped either way. */
+    private readonly onUnreadable: UnreadableItemHandler,
   ) {}
+
+  /** The hook an item holds; undefined (logged, counted) when it cannot be read, so one bad item breaks nothing. */
+  private decode(item: Record<string, unknown> | undefined): Hook | undefined {
+    if (!item) return undefined;
+    try {
+      const hook = (typeof item.hook === 'string' ? JSON.parse(item.hook) : item.hook) as Hook | undefined;
+      if (
+        !hook ||
+        typeof hook.id !== 'string' ||
+        !Array.isArray(hook.events) ||
+        typeof hook.data !== 'object'
+      ) {
+        throw new Error('not a hook');
+      }
+      return hook;
+    } catch (err) {
+      this.onUnreadable({ pk: item.pk, sk: item.sk }, (err as Error).message);
+      return undefined;
+    }
+  }
+
+  private decodeAll(items: Record<string, unknown>[]): Hook[] {
+    return items.map((item) => this.decode(item)).filter((hook): hook is Hook => hook !== undefined);
+  }
 
   /** Allocates the tenant's next hook number (atomic counter). */
   async nextNumber(tenant: string): Promise<number> {
@@ -45,7 +83,7 @@ export class HookStore {
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.tenant(tenant), sk: keys.hook(id) } }),
     );
-    return out.Item?.hook as Hook | undefined;
+    return this.decode(out.Item);
   }
 
   async getByNumber(tenant: string, number: number): Promise<Hook | undefined> {
@@ -69,7 +107,7 @@ export class HookStore {
       };
       while (request && Object.keys(request).length > 0) {
         const out = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of out.Responses?.[this.tableName] ?? []) hooks.push(item.hook as Hook);
+        hooks.push(...this.decodeAll(out.Responses?.[this.tableName] ?? []));
         request = out.UnprocessedKeys as typeof request;
       }
     }
@@ -92,7 +130,7 @@ export class HookStore {
       options,
       { key: byScope ? 'gsi1pk' : 'pk', value: partition },
     );
-    return { hooks: items.map((item) => item.hook as Hook), ...(nextCursor ? { nextCursor } : {}) };
+    return { hooks: this.decodeAll(items), ...(nextCursor ? { nextCursor } : {}) };
   }
 
   /** Every hook of the tenant with this scope (all pages). */
@@ -124,7 +162,7 @@ export class HookStore {
             gsi1pk: keys.scope(hook.tenant, hook.scope),
             gsi1sk: keys.hook(hook.id),
             entity: 'hook',
-            hook,
+            hook: encodeHook(hook),
           },
           ...(previous ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
         },
@@ -147,7 +185,7 @@ export class HookStore {
             pk: keys.subscription(hook.tenant, pattern),
             sk: keys.hook(hook.id),
             entity: 'subscription',
-            hook,
+            hook: encodeHook(hook),
           },
         },
       });
@@ -193,7 +231,7 @@ export class HookStore {
           KeyConditionExpression: 'pk = :p',
           ExpressionAttributeValues: { ':p': keys.subscription(tenant, pattern) },
         });
-        return items.map((item) => item.hook as Hook);
+        return this.decodeAll(items);
       }),
     );
     const byId = new Map<string, Hook>();

@@ -35,7 +35,8 @@ export function deliveryIdFor(eventId: string, hookId: string): string {
   return `msg_${eventId.replace(/^evt_/, '')}_${hookId.replace(/^hk_/, '')}`;
 }
 
-export type AttemptResult = 'succeeded' | 'retrying' | 'failed';
+/** `dead-lettered`: put on the DLQ without an attempt (the hook was deleted or disabled, or may not take it). */
+export type AttemptResult = 'succeeded' | 'retrying' | 'failed' | 'dead-lettered';
 
 /** One recorded attempt (kept with a TTL). */
 export interface Attempt {

@@ -1,7 +1,11 @@
 import * as z from 'zod';
 import { doorEventErrors } from './doorEvent.ts';
 import { eventTypeName } from './eventTypes.ts';
+import { jsonBytes } from './hookInput.ts';
 import { isSystemKeyValue, requiredSystemKey } from './payload.ts';
+
+/** An event's `data` as JSON is at most this big. */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
 
 /**
  * `POST /v1/events`: an event of the tenant, optionally scoped (service, project template, ...).
@@ -12,7 +16,14 @@ export const eventInputSchema = z
   .strictObject({
     type: eventTypeName,
     scope: z.string().min(1).max(200).optional(),
-    data: z.record(z.string(), z.unknown()).default({}),
+    /** Any JSON object; at most MAX_EVENT_DATA_BYTES as JSON (it travels in every delivery message). */
+    data: z
+      .record(z.string(), z.unknown())
+      .refine(
+        (d) => jsonBytes(d) <= MAX_EVENT_DATA_BYTES,
+        `is larger than ${MAX_EVENT_DATA_BYTES} bytes as JSON (the limit)`,
+      )
+      .default({}),
   })
   .superRefine((event, ctx) => {
     for (const error of doorEventErrors(event.type, event.scope, event.data)) {

@@ -11,7 +11,7 @@ export const attemptViewSchema = z.object({
   hook_id: z.string(),
   type: z.string(),
   attempt: z.number().int(),
-  result: z.enum(['succeeded', 'retrying', 'failed']),
+  result: z.enum(['succeeded', 'retrying', 'failed', 'dead-lettered']),
   status: z.number().int().nullable(),
   latency_ms: z.number(),
   error: z.string().nullable(),
@@ -59,7 +59,7 @@ export type EventAccepted = z.infer<typeof eventAcceptedSchema>;
 export const deliveryViewSchema = z.object({
   delivery_id: z.string(),
   hook_id: z.string().optional(),
-  state: z.enum(['pending', 'succeeded', 'retrying', 'failed']),
+  state: z.enum(['pending', 'succeeded', 'retrying', 'failed', 'dead-lettered']),
   attempts: z.array(attemptViewSchema),
 });
 export type DeliveryView = z.infer<typeof deliveryViewSchema>;
@@ -72,6 +72,8 @@ export const eventViewSchema = z.object({
   received_at: z.string(),
   hook_ids: z.array(z.string()),
   deliveries: z.array(deliveryViewSchema),
+  /** Set when some deliveries could not be enqueued (the publisher was answered 503). */
+  incomplete: z.string().optional(),
 });
 
 /** Attempts grouped by delivery, with each delivery's latest state. */

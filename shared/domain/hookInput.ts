@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import * as z from 'zod';
 import type { FieldError } from '../http/errors.ts';
+import { refusalReason, type TargetPolicy } from './addressRange.ts';
 import { eventPattern } from './eventTypes.ts';
 import {
   deviceKinds,
@@ -13,13 +15,104 @@ import {
 } from './hook.ts';
 import { payloadFormats, systemKeysIn } from './payload.ts';
 
+/** A hook's `data` as JSON is at most this big: it is copied into every delivery. */
+export const MAX_HOOK_DATA_BYTES = 16 * 1024;
+/** A hook as stored (everything but its credentials) is at most this big. */
+export const MAX_HOOK_BYTES = 64 * 1024;
+
+export function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
 /** Header names as given (any case convention); normalised to dash-case when stored. */
 const headerName = z
   .string()
   .min(1)
   .max(200)
   .regex(/^[A-Za-z0-9_-]+$/, 'header names are letters, digits, "-" and "_"');
-const headerMap = z.record(headerName, z.string().max(4096));
+/**
+ * RFC 9110 field values: visible ASCII (and Latin-1 obs-text), spaces and tabs inside, no
+ * CR/LF or other control characters, no leading or trailing whitespace (it would not be sent).
+ */
+const FIELD_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+const fieldValueMessage =
+  'must be visible ASCII text (RFC 9110 field value): no control characters such as CR or LF, no characters beyond Latin-1, no leading or trailing space';
+const headerValue = z.string().max(4096).regex(FIELD_VALUE, fieldValueMessage);
+/** Set by the HTTP transport for each request; a hook cannot configure them. */
+export const FORBIDDEN_HEADERS = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'te',
+  'upgrade',
+  'keep-alive',
+  'expect',
+] as const;
+/** Refuses (with the others a schema finds) the names the transport sets itself. */
+function refuseTransportHeaders(headers: Record<string, string>, ctx: z.RefinementCtx): void {
+  for (const name of Object.keys(headers)) {
+    const normalised = normaliseHeaderName(name);
+    if ((FORBIDDEN_HEADERS as readonly string[]).includes(normalised)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: transportHeaderMessage(normalised) });
+    }
+  }
+}
+const transportHeaderMessage = (name: string) =>
+  `${name} is set by the HTTP transport for each request and cannot be configured`;
+const headerMap = z.record(headerName, headerValue).superRefine(refuseTransportHeaders);
+
+/**
+ * Header problems a request could never be sent with: names that are not RFC 9110 tokens or that
+ * the transport sets itself, values that are not field values. Checked for every way a hook is
+ * written (the Ovation routes too), so a stored hook's request can always be sent.
+ */
+export function headerErrors(headers: Record<string, string>, field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const normalised = normaliseHeaderName(name);
+    if (!headerName.safeParse(name).success || normalised === '') {
+      errors.push({
+        field: `${field}.${name}`,
+        message: 'is not a header name: letters, digits, "-" and "_"',
+      });
+    } else if ((FORBIDDEN_HEADERS as readonly string[]).includes(normalised)) {
+      errors.push({ field: `${field}.${name}`, message: transportHeaderMessage(normalised) });
+    }
+    if (!FIELD_VALUE.test(value)) errors.push({ field: `${field}.${name}`, message: fieldValueMessage });
+  }
+  return errors;
+}
+
+/**
+ * URL problems found at creation: credentials in the URL (they belong in `auth`, which keeps them
+ * in Secrets Manager and out of every answer), and a literal address the deployment refuses.
+ */
+export function urlErrors(url: string, targets: TargetPolicy | undefined): FieldError[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [{ field: 'url', message: 'must be an http(s) URL' }];
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return [{ field: 'url', message: 'must be an http(s) URL' }];
+  }
+  const errors: FieldError[] = [];
+  if (parsed.username !== '' || parsed.password !== '') {
+    errors.push({
+      field: 'url',
+      message:
+        'must not contain credentials (user:password@host): set them in auth, {"type": "basic", "username": ..., "password": ...}, which keeps them secret',
+    });
+  }
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  if (targets && isIP(host) !== 0) {
+    const reason = refusalReason(host, host, targets);
+    if (reason !== undefined) errors.push({ field: 'url', message: reason });
+  }
+  return errors;
+}
 
 /** A URL with a scheme, or a bare host/path that gets https:// (https by default; http allowed). */
 const hookUrl = z
@@ -40,7 +133,7 @@ const authInput = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('headers'),
     /** Omit on update to keep the stored ones. */
-    headers: z.record(headerName, z.string().min(1).max(4096)).optional(),
+    headers: z.record(headerName, headerValue.min(1)).superRefine(refuseTransportHeaders).optional(),
     username: z.string().min(1).max(200).optional(),
     password: z.string().min(1).max(1024).optional(),
   }),
@@ -83,7 +176,14 @@ export const hookFields = {
   method: z.enum(hookMethods).optional(),
   headers: headerMap.optional(),
   auth: authInput.optional(),
-  data: z.record(z.string(), z.unknown()).optional(),
+  /** Any JSON object (stored as text, returned exactly); at most MAX_HOOK_DATA_BYTES as JSON. */
+  data: z
+    .record(z.string(), z.unknown())
+    .refine(
+      (d) => jsonBytes(d) <= MAX_HOOK_DATA_BYTES,
+      `is larger than ${MAX_HOOK_DATA_BYTES} bytes as JSON (the limit)`,
+    )
+    .optional(),
   /** `flat` (default): the seed's payload; `envelope`: `{"type", "timestamp", "data": <payload>}`. */
   payload_format: z.enum(payloadFormats).optional(),
   insecure_tls: z.boolean().optional(),
@@ -115,6 +215,8 @@ export interface ChangeContext {
   number: number;
   tenant: string;
   now: Date;
+  /** The deployment's outbound policy: a URL with a literal address it refuses is a 422. */
+  targets?: TargetPolicy;
 }
 
 function normaliseHeaders(headers: Record<string, string>): Record<string, string> {
@@ -204,7 +306,10 @@ export function applyHookInput(
     if (current === undefined) {
       // PlaceOS subscribers sign only when they gave a secret: the body then has no `signature`.
       if (profile !== 'placeos')
-        errors.push({ field: 'signing.secret', message: `is required for the ${profile} signing profile` });
+        errors.push({
+          field: 'signing.secret',
+          message: `the ${profile} signing profile signs with a secret: give one, or choose the profile "none"`,
+        });
     } else if (profile === 'coreone' && current.length < MIN_SECRET_LENGTH) {
       errors.push({
         field: 'signing.secret',
@@ -287,6 +392,21 @@ export function applyHookInput(
     createdAt: prev?.createdAt ?? now,
     updatedAt: now,
   };
+  const requestErrors = [
+    ...(input.url !== undefined ? urlErrors(url, ctx.targets) : []),
+    ...(input.headers ? headerErrors(input.headers, 'headers') : []),
+    ...(credentials.authHeaders && authIn?.type === 'headers' && authIn.headers
+      ? headerErrors(authIn.headers, 'auth.headers')
+      : []),
+  ];
+  if (requestErrors.length > 0) return requestErrors;
+  const size = jsonBytes(hook);
+  if (size > MAX_HOOK_BYTES) {
+    const field = jsonBytes(hook.headers) > jsonBytes(hook.data) ? 'headers' : 'data';
+    return [
+      { field, message: `makes the hook ${size} bytes as JSON; a hook is at most ${MAX_HOOK_BYTES} bytes` },
+    ];
+  }
   return { hook, credentials, warnings: hookWarnings(hook) };
 }
 

@@ -18,7 +18,16 @@ import {
   isMachineToken,
   machinePrincipal,
 } from '../services/clientBindings.ts';
-import { BadRequest, Forbidden, HttpError, NotFound, PayloadTooLarge, Unauthorized } from './errors.ts';
+import {
+  BadRequest,
+  Forbidden,
+  HttpError,
+  NotFound,
+  PayloadTooLarge,
+  Unauthorized,
+  ValidationError,
+} from './errors.ts';
+import { readJsonBody } from './jsonBody.ts';
 import { exactClaims, type Principal, principalFromClaims } from './principal.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -59,6 +68,8 @@ export interface ApiHandlerOptions {
    * hold a trigger secret).
    */
   secretBearing?: boolean;
+  /** Answers some errors in the routes' own shape (the Ovation routes' 422), wherever they arise. */
+  mapError?: (err: unknown) => ApiResult | undefined;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 200 * 1024;
@@ -119,11 +130,10 @@ function parseBody(event: ApiEvent, limit: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLarge(limit);
-  try {
-    return JSON.parse(raw) as unknown;
-  } catch (err) {
-    throw new BadRequest(`Malformed JSON body: ${(err as Error).message}`);
-  }
+  const body = readJsonBody(raw);
+  if (body.ok) return body.value;
+  if ('malformed' in body) throw new BadRequest(`Malformed JSON body: ${body.malformed}`);
+  throw new ValidationError(body.errors);
 }
 
 function lowerCaseHeaders(headers: ApiEvent['headers']): Record<string, string> {
@@ -132,18 +142,27 @@ function lowerCaseHeaders(headers: ApiEvent['headers']): Record<string, string> 
   return out;
 }
 
-/** A malformed percent-encoding (`%zz`) is the caller's error (400), never a 500. */
-function decoded(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    throw new BadRequest('Malformed percent-encoding in the path or query');
+/**
+ * Path parameters arrive percent-encoded (API Gateway cannot split a decoded path); query values
+ * arrive decoded (decoding them again would turn `%25` into a bad escape, or `%2541` into `A`).
+ * Malformed percent-encoding is the caller's error: 400 naming the parameter, never a 500.
+ */
+function pathParameters(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record ?? {})) {
+    if (v === undefined) continue;
+    try {
+      out[k] = decodeURIComponent(v);
+    } catch {
+      throw new BadRequest(`Malformed percent-encoding in the path parameter ${k}: ${v.slice(0, 100)}`);
+    }
   }
+  return out;
 }
 
-function compact(record: Record<string, string | undefined> | undefined): Record<string, string> {
+function queryParameters(record: Record<string, string | undefined> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = decoded(v);
+  for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = v;
   return out;
 }
 
@@ -202,8 +221,8 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
           body ??= { value: parseBody(event, limit) };
           return body.value;
         },
-        path: compact(event.pathParameters),
-        query: compact(event.queryStringParameters),
+        path: pathParameters(event.pathParameters),
+        query: queryParameters(event.queryStringParameters),
         headers: lowerCaseHeaders(event.headers),
         requestId,
         event,
@@ -211,7 +230,8 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
       };
       return toResponse(await route(request), requestId);
     } catch (err) {
-      return errorResponse(err, requestId);
+      const mapped = options.mapError?.(err);
+      return mapped ? toResponse(mapped, requestId) : errorResponse(err, requestId);
     }
   };
   const secretBearing = options.secretBearing ?? false;

@@ -6,6 +6,7 @@ import type { Attempt, DeliveryMessage } from '../domain/delivery.ts';
 import { placeosDoorBody } from '../domain/doorEvent.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
 import { deliveryBody } from '../domain/payload.ts';
+import { credentialForms, redact } from '../domain/redaction.ts';
 import { type AttemptOutcome, type Decision, decide, describeOutcome } from '../domain/retryPolicy.ts';
 import { signRequest } from '../domain/signature.ts';
 
@@ -153,6 +154,10 @@ export class DeliveryService {
       decision = decide(outcome!, index, this.deps.schedule, this.deps.random, this.now());
     }
 
+    // What the receiver answered is kept and shown: never with the hook's own credentials in it.
+    const forms = credentialForms(hook, credentials);
+    const reason = decision.action !== 'success' ? redact(decision.reason, forms) : undefined;
+    if (response !== undefined) response = redact(response, forms);
     const attempt: Attempt = {
       deliveryId: message.deliveryId,
       eventId: message.eventId,
@@ -163,7 +168,7 @@ export class DeliveryService {
         decision.action === 'success' ? 'succeeded' : decision.action === 'retry' ? 'retrying' : 'failed',
       ...(status !== undefined ? { status } : {}),
       latencyMs,
-      ...(decision.action !== 'success' ? { error: decision.reason } : {}),
+      ...(reason !== undefined ? { error: reason } : {}),
       ...(response ? { response } : {}),
       ...(decision.action === 'retry'
         ? { nextAttemptAt: new Date(this.now().getTime() + decision.delaySeconds * 1000).toISOString() }
@@ -173,6 +178,27 @@ export class DeliveryService {
     };
     await this.deps.log.record(hook.tenant, attempt);
     return { attempt, decision };
+  }
+
+  /**
+   * Records that a delivery was dead-lettered without an attempt (its hook was deleted or disabled,
+   * or may not take it), so `GET /v1/events/{id}` shows it dead-lettered with the reason instead of
+   * the state of its last attempt.
+   */
+  async recordDeadLetter(message: DeliveryMessage, attemptNumber: number, reason: string): Promise<Attempt> {
+    const attempt: Attempt = {
+      deliveryId: message.deliveryId,
+      eventId: message.eventId,
+      hookId: message.hookId,
+      type: message.type,
+      attempt: attemptNumber,
+      result: 'dead-lettered',
+      latencyMs: 0,
+      error: reason,
+      at: this.now().toISOString(),
+    };
+    await this.deps.log.record(message.tenant, attempt);
+    return attempt;
   }
 
   /**

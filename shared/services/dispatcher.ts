@@ -52,6 +52,11 @@ export class Dispatcher {
     if (!hook || reason !== undefined) {
       logger.warn('Dead-lettering a delivery whose hook cannot take it', { ...ids, reason });
       await this.deadLetter(record.body, reason ?? 'unknown hook', message.priorAttempts, message.hookId);
+      await this.delivery.recordDeadLetter(
+        message,
+        attemptNumber,
+        `dead-lettered: ${reason ?? 'unknown hook'}`,
+      );
       return 'done';
     }
     const window = deliveryWindow(this.delivery.timeoutFor(hook), deadline, Date.now());

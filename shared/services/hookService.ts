@@ -3,6 +3,7 @@ import type { CatalogStore } from '../adapters/catalogStore.ts';
 import type { Grant, GrantStore } from '../adapters/grantStore.ts';
 import type { HookStore } from '../adapters/hookStore.ts';
 import type { SecretStore } from '../adapters/secretStore.ts';
+import type { TargetPolicy } from '../domain/addressRange.ts';
 import { builtInEventTypes } from '../domain/eventTypes.ts';
 import { eventMatches, type Hook, type HookCredentials, hasCredentials } from '../domain/hook.ts';
 import { hookAccess, mayManageGrants } from '../domain/hookAccess.ts';
@@ -18,6 +19,8 @@ export interface HookServiceDeps {
   grants: GrantStore;
   now?: () => Date;
   newId?: () => string;
+  /** The deployment's outbound policy, checked against literal addresses in hook URLs. */
+  targets?: TargetPolicy;
 }
 
 export interface SavedHook {
@@ -217,7 +220,11 @@ export class HookService {
     existing: Parameters<typeof applyHookInput>[2],
     ids: { id: string; number: number; tenant: string },
   ): Promise<HookChange> {
-    const result = applyHookInput(input, mode, existing, { ...ids, now: this.now() });
+    const result = applyHookInput(input, mode, existing, {
+      ...ids,
+      now: this.now(),
+      ...(this.deps.targets ? { targets: this.deps.targets } : {}),
+    });
     const errors = Array.isArray(result) ? [...result] : [];
     if (input.events) {
       errors.push(...interlockPatternErrors(input.events));

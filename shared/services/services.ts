@@ -17,6 +17,7 @@ function build() {
       secrets,
       catalog: tables.catalog,
       grants: tables.grants,
+      targets: { allowedRanges: config.allowedPrivateRanges, publicTargets: config.publicTargets },
     }),
     interlockGuard: new InterlockGuard({
       audit: tables.audit,

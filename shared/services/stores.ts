@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { AuditStore } from '../adapters/auditStore.ts';
 import { dynamoDb } from '../adapters/awsClients.ts';
 import { BookingStore } from '../adapters/bookingStore.ts';
@@ -8,11 +9,16 @@ import { GrantStore } from '../adapters/grantStore.ts';
 import { HookStore } from '../adapters/hookStore.ts';
 import { ServiceStore } from '../adapters/serviceStore.ts';
 import { config } from '../config.ts';
+import { logger, metrics } from '../observability/powertools.ts';
 
 function build() {
   const table = config.tableName;
   return {
-    hooks: new HookStore(dynamoDb, table),
+    // An unreadable hook item is skipped; say so with its key, and count it.
+    hooks: new HookStore(dynamoDb, table, (key, reason) => {
+      logger.error('Unreadable hook item skipped', { pk: key.pk, sk: key.sk, reason });
+      metrics.addMetric('UnreadableItems', MetricUnit.Count, 1);
+    }),
     catalog: new CatalogStore(dynamoDb, table),
     grants: new GrantStore(dynamoDb, table),
     deliveryLog: new DeliveryLog(dynamoDb, table),

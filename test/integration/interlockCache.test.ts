@@ -75,7 +75,9 @@ describe('interlock calls in a warm instance', () => {
     const interlocks = new InterlockService({
       services: new ServiceStore(db, table),
       bookings: new BookingStore(db, table),
-      hooks: new HookStore(db, table),
+      hooks: new HookStore(db, table, (key, reason) => {
+        throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
+      }),
       audit: new AuditStore(db, table),
       client: new InterlockClient(http, new SecretStore(sm, app.resources.env.SECRET_PREFIX!)),
       cacheClock: () => clock,

@@ -750,7 +750,9 @@ describe('interlocks', () => {
       const interlocks = new InterlockService({
         services: new ServiceStore(db, table),
         bookings,
-        hooks: new HookStore(db, table),
+        hooks: new HookStore(db, table, (key, reason) => {
+          throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
+        }),
         audit: new AuditStore(db, table),
         client: new InterlockClient(http, new SecretStore(sm, app.resources.env.SECRET_PREFIX!)),
         now: () => clock,

@@ -208,6 +208,25 @@ describe('outbound HTTP client', () => {
     expect(received.length).toBe(before);
   });
 
+  it('refuses a request that can never be sent (CR/LF, text beyond Latin-1 in a header) as blocked, not as a network error', async () => {
+    const before = received.length;
+    for (const value of ['a\r\nInjected: 1', '机器']) {
+      const error = await expectOutboundError(
+        http.send({
+          url: `${base}/hook`,
+          method: 'POST',
+          headers: { 'x-bad': value },
+          body: '{}',
+          timeoutMs: 2000,
+          insecureTls: false,
+        }),
+      );
+      expect(error.kind).toBe('blocked');
+      expect(error.message).toMatch(/can never be sent/);
+    }
+    expect(received.length).toBe(before);
+  });
+
   it('refuses schemes other than http and https', async () => {
     const error = await expectOutboundError(
       http.send({

@@ -1,0 +1,53 @@
+import type { Hook, HookCredentials } from './hook.ts';
+
+/**
+ * A receiver or device that echoes what it was sent would put the hook's own credentials into
+ * the attempt log and API answers. Before anything it answered is kept or shown, every form of
+ * those credentials is replaced with REDACTED: the basic-auth password and token, the
+ * authentication-header values, the signing secrets (with and without `whsec_`), as sent, JSON-
+ * escaped and percent-encoded, and a credential cut off at the end of a truncated body.
+ */
+export const REDACTED = '[redacted]';
+
+/** Shorter values are not redacted: they would blank out ordinary text. */
+const MIN_SECRET_LENGTH = 4;
+
+/** Every text form in which the hook's credentials could come back. */
+export function credentialForms(hook: Pick<Hook, 'auth'>, credentials: HookCredentials): string[] {
+  const values: string[] = [];
+  if (credentials.password !== undefined) {
+    values.push(credentials.password);
+    const username = hook.auth.type === 'none' ? undefined : hook.auth.username;
+    if (username !== undefined)
+      values.push(Buffer.from(`${username}:${credentials.password}`).toString('base64'));
+  }
+  for (const value of Object.values(credentials.authHeaders ?? {})) values.push(value);
+  for (const secret of [credentials.signingSecret, credentials.previousSigningSecret]) {
+    if (secret === undefined) continue;
+    values.push(secret);
+    if (secret.startsWith('whsec_')) values.push(secret.slice('whsec_'.length));
+  }
+  const forms = new Set<string>();
+  for (const value of values) {
+    for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
+      if (form.length >= MIN_SECRET_LENGTH) forms.add(form);
+    }
+  }
+  // Longest first, so a value is replaced whole before any part of it.
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** The text with every credential form replaced, including one cut off at the very end. */
+export function redact(text: string, forms: readonly string[]): string {
+  let out = text;
+  for (const form of forms) out = out.split(form).join(REDACTED);
+  for (const form of forms) {
+    for (let k = form.length - 1; k >= MIN_SECRET_LENGTH; k--) {
+      if (out.endsWith(form.slice(0, k))) {
+        out = `${out.slice(0, out.length - k)}${REDACTED}`;
+        break;
+      }
+    }
+  }
+  return out;
+}
