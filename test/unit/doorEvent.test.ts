@@ -113,7 +113,10 @@ describe('placeos signing secrets', () => {
       ),
     ).toEqual([{ field: 'signing.secret', message: expect.stringContaining('at least 8') }]);
     expect(applyHookInput({ ...base, signing: { profile: 'coreone' } }, 'create', undefined, ctx)).toEqual([
-      { field: 'signing.secret', message: 'is required for the coreone signing profile' },
+      {
+        field: 'signing.secret',
+        message: 'the coreone signing profile signs with a secret: give one, or choose the profile "none"',
+      },
     ]);
   });
 });
