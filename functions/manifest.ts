@@ -28,6 +28,11 @@ export interface FunctionSpec {
   routes?: readonly RouteSpec[];
   /** This function is the delivery queue's consumer (SQS event source with batch item failures). */
   consumesDeliveryQueue?: boolean;
+  /**
+   * Calls receivers or interlock devices: placed in the VPC when the deployment gives one
+   * (`-c vpcId=...`), so it reaches facility networks and leaves through the VPC's NAT.
+   */
+  callsOut?: boolean;
   timeoutSeconds?: number;
   memoryMb?: number;
   /**
@@ -153,6 +158,7 @@ export const functions: readonly FunctionSpec[] = [
       r('POST /v1/dlq/redrive', 'events.write'),
     ],
     timeoutSeconds: 29,
+    callsOut: true,
     access: {
       table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
       deliveryQueue: true,
@@ -167,6 +173,7 @@ export const functions: readonly FunctionSpec[] = [
     description: 'Delivers queued (event, hook) messages with retries; dead-letters failures with the reason',
     entry: 'functions/dispatcher/handler.ts',
     consumesDeliveryQueue: true,
+    callsOut: true,
     access: {
       // The hook, and the attempt log.
       table: ['GetItem', 'PutItem'],
@@ -200,6 +207,7 @@ export const functions: readonly FunctionSpec[] = [
     ],
     timeoutSeconds: 29,
     // Services, bookings and interlock targets read; the audit trail written.
+    callsOut: true,
     access: { table: ['GetItem', 'Query', 'PutItem'], secrets: 'read' },
   },
   {
@@ -222,6 +230,7 @@ export const functions: readonly FunctionSpec[] = [
     ],
     // A door unlock calls the targets synchronously, like the Interlock function.
     timeoutSeconds: 29,
+    callsOut: true,
     access: {
       // Triggers, their subscriptions and the subscription hooks (transactions of Put/Delete),
       // the wrong-secret counter (UpdateItem ADD), doors (Query), the unlock audit (PutItem).

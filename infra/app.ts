@@ -19,6 +19,12 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  *                       sdk (also Powertools subsegments per handler and AWS call) or off
  *   cognitoDomainPrefix prefix of the user pool's hosted domain (token endpoint); default <stackname>-<account>
  *   oidcTokenUrl        with oidcIssuer: the issuer's token endpoint, shown to admins creating clients
+ *   alarmEmail          an email address subscribed to the alarm topic
+ *   vpcId, subnetIds    run the functions that call out in these private subnets (subnetIds
+ *                       comma-separated; without them the VPC is looked up, which needs AWS
+ *                       credentials at synth and pins the template to that account and region)
+ *   dispatcherMaxConcurrency      the event source mapping's maximum concurrency (default 5)
+ *   interlockReservedConcurrency  reserved concurrency of the Interlock function (default none)
  */
 export function buildLatchkeyStack(app: App): LatchkeyStack {
   const ctx = (key: string): string | undefined => {
@@ -30,6 +36,22 @@ export function buildLatchkeyStack(app: App): LatchkeyStack {
   if (tracing !== undefined && !tracingModes.includes(tracing as TracingMode)) {
     throw new Error(`-c tracing=${tracing}: use one of ${tracingModes.join(', ')}`);
   }
+  const count = (key: string): number | undefined => {
+    const value = ctx(key) ?? (app.node.tryGetContext(key) as unknown);
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`-c ${key}=${String(value)}: a whole number is needed`);
+    return n;
+  };
+  const vpcId = ctx('vpcId');
+  const subnetIds = (ctx('subnetIds') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (subnetIds.length > 0 && !vpcId) throw new Error('-c subnetIds=... needs -c vpcId=... too');
+  const interlockReserved = count('interlockReservedConcurrency');
+  const alarmEmail = ctx('alarmEmail');
   return new LatchkeyStack(app, ctx('stackName') ?? 'Latchkey', {
     projectRoot,
     oidc: issuer ? { issuer, audiences: (ctx('oidcAudiences') ?? '').split(',').filter(Boolean) } : undefined,
@@ -37,5 +59,13 @@ export function buildLatchkeyStack(app: App): LatchkeyStack {
     ...(tracing ? { tracing: tracing as TracingMode } : {}),
     cognitoDomainPrefix: ctx('cognitoDomainPrefix'),
     oidcTokenUrl: ctx('oidcTokenUrl'),
+    ...(vpcId ? { vpc: { vpcId, subnetIds } } : {}),
+    // A VPC lookup needs the account and region at synth; everything else stays agnostic.
+    ...(vpcId && subnetIds.length === 0
+      ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } }
+      : {}),
+    dispatcherMaxConcurrency: count('dispatcherMaxConcurrency'),
+    ...(interlockReserved !== undefined ? { reservedConcurrency: { Interlock: interlockReserved } } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
   });
 }

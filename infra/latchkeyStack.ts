@@ -1,5 +1,6 @@
-import { ArnFormat, Aws, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Fn, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IVpc, SecurityGroup, Subnet, type SubnetSelection, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -27,6 +28,19 @@ export interface LatchkeyStackProps extends StackProps {
   cognitoDomainPrefix?: string;
   /** With an external issuer: its token endpoint, handed to admins in POST /v1/clients (context: oidcTokenUrl). */
   oidcTokenUrl?: string;
+  /**
+   * The functions that call out (manifest `callsOut`) run in this VPC's private subnets with an
+   * egress-only security group (context: vpcId, subnetIds). With subnet ids the VPC is described
+   * from them (no lookup: synthesizes without credentials, template stays agnostic); without,
+   * it is looked up (needs the stack's account and region, and credentials, at synth).
+   */
+  vpc?: { vpcId: string; subnetIds?: string[] };
+  /** Event source mapping's maximum concurrency (context: dispatcherMaxConcurrency). */
+  dispatcherMaxConcurrency?: number;
+  /** Reserved concurrency per function id (context: interlockReservedConcurrency → Interlock). */
+  reservedConcurrency?: Record<string, number>;
+  /** An email address the alarm topic notifies (context: alarmEmail). */
+  alarmEmail?: string;
 }
 
 /** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
@@ -57,6 +71,16 @@ export class LatchkeyStack extends Stack {
       account: Aws.ACCOUNT_ID,
     });
 
+    const network = props.vpc ? this.network(props.vpc) : undefined;
+    const securityGroup = network
+      ? new SecurityGroup(this, 'OutboundSecurityGroup', {
+          vpc: network.vpc,
+          description:
+            'Latchkey functions that call receivers and interlock devices: egress only, no ingress',
+          allowAllOutbound: true,
+        })
+      : undefined;
+
     for (const spec of specs) {
       const environment: Record<string, string> = { [envNames.secretPrefix]: secretPrefix };
       if (spec.access.table) environment[envNames.table] = store.table.tableName;
@@ -72,6 +96,10 @@ export class LatchkeyStack extends Stack {
         environment,
         logRetention,
         ...(props.tracing ? { tracing: props.tracing } : {}),
+        ...(network && securityGroup && spec.callsOut ? { network: { ...network, securityGroup } } : {}),
+        ...(props.reservedConcurrency?.[spec.id] !== undefined
+          ? { reservedConcurrentExecutions: props.reservedConcurrency[spec.id] }
+          : {}),
       });
       this.functions.set(spec.id, fn);
       this.acknowledgeScopedWildcards(fn, store, secretPrefix);
@@ -111,6 +139,7 @@ export class LatchkeyStack extends Stack {
           batchSize: resources.dispatcher.batchSize,
           maxBatchingWindow: Duration.seconds(resources.dispatcher.maxBatchingWindowSeconds),
           reportBatchItemFailures: true,
+          maxConcurrency: props.dispatcherMaxConcurrency ?? resources.dispatcher.maxConcurrency,
         });
       }
     }
@@ -139,10 +168,31 @@ export class LatchkeyStack extends Stack {
     }
     new Observability(this, 'Observability', {
       functions: this.functions,
+      httpApi: this.api.httpApi,
+      alarmEmail: props.alarmEmail,
       queue: delivery.queue,
       deadLetterQueue: delivery.deadLetterQueue,
       dispatcherId: specs.find((s) => s.consumesDeliveryQueue)?.id,
     });
+  }
+
+  private network(given: { vpcId: string; subnetIds?: string[] }): { vpc: IVpc; subnets: SubnetSelection } {
+    const subnetIds = given.subnetIds ?? [];
+    if (subnetIds.length === 0) {
+      return {
+        vpc: Vpc.fromLookup(this, 'Vpc', { vpcId: given.vpcId }),
+        subnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      };
+    }
+    return {
+      // Only the id is used (security group); subnets are selected explicitly, so the zone list is
+      // never read: one token keeps fromVpcAttributes' shape checks satisfied.
+      vpc: Vpc.fromVpcAttributes(this, 'Vpc', {
+        vpcId: given.vpcId,
+        availabilityZones: [Fn.select(0, Fn.getAzs())],
+      }),
+      subnets: { subnets: subnetIds.map((id) => Subnet.fromSubnetId(this, `Subnet-${id}`, id)) },
+    };
   }
 
   /**

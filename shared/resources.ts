@@ -33,6 +33,12 @@ export const resources = {
     timeoutSeconds: 30,
     batchSize: 10,
     maxBatchingWindowSeconds: 1,
+    /**
+     * Concurrent dispatcher instances the event source mapping may run (context
+     * `dispatcherMaxConcurrency`, 2..1000): 5 × 10 records = 50 deliveries at once, leaving the
+     * account's concurrency to the API and the synchronous interlock calls.
+     */
+    maxConcurrency: 5,
   },
 } as const;
 

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +20,9 @@ export interface LatchkeyFunctionProps {
   logRetention: RetentionDays;
   /** X-Ray: `lambda` (default) Lambda's active tracing only; `sdk` also Powertools subsegments; `off`. */
   tracing?: TracingMode;
+  /** Runs in these subnets of a VPC with this (egress-only) security group. */
+  network?: { vpc: IVpc; subnets: SubnetSelection; securityGroup: ISecurityGroup };
+  reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -56,6 +60,16 @@ export class LatchkeyFunction extends NodejsFunction {
       tracing: tracing === 'off' ? Tracing.DISABLED : Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            securityGroups: [props.network.securityGroup],
+          }
+        : {}),
+      ...(props.reservedConcurrentExecutions !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
+        : {}),
       environment: {
         NODE_OPTIONS,
         LATCHKEY_TRACING: tracing,
@@ -75,13 +89,31 @@ export class LatchkeyFunction extends NodejsFunction {
         logLevel: LogLevel.WARNING,
       },
     });
+    if (props.network) {
+      // With an explicit role CDK adds no VPC policy: Lambda manages the function's network
+      // interfaces with these (EC2 network-interface actions take no resource-level scoping).
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
     Validations.of(this).acknowledge({
       id: 'AwsSolutions::AwsSolutions-L1',
       reason: 'Latchkey pins the Node.js 22 runtime (SPEC §1: Lambda runs Node 22); upgrades are deliberate',
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (and, in a VPC, the EC2 network-interface actions Lambda uses) support no resource-level permissions',
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${this.stack.getLogicalId(logGroup.node.defaultChild as never)}.Arn>:*]`,
