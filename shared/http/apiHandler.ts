@@ -29,6 +29,9 @@ import {
 } from './errors.ts';
 import { readJsonBody } from './jsonBody.ts';
 import { exactClaims, type Principal, principalFromClaims } from './principal.ts';
+import { toResponse } from './response.ts';
+
+export { toResponse };
 
 export type ApiEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export type ApiResponse = APIGatewayProxyStructuredResultV2;
@@ -124,8 +127,6 @@ async function principalOf(event: ApiEvent): Promise<Principal | undefined> {
   return machine;
 }
 
-const jsonHeaders = { 'content-type': 'application/json' };
-
 function parseBody(event: ApiEvent, limit: number): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -164,14 +165,6 @@ function queryParameters(record: Record<string, string | undefined> | undefined)
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(record ?? {})) if (v !== undefined) out[k] = v;
   return out;
-}
-
-export function toResponse(result: ApiResult, requestId: string): ApiResponse {
-  const headers = { ...jsonHeaders, 'x-request-id': requestId, ...result.headers };
-  if (result.body === undefined)
-    return { statusCode: result.statusCode, headers: { 'x-request-id': requestId } };
-  const body = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
-  return { statusCode: result.statusCode, headers, body };
 }
 
 export function errorResponse(err: unknown, requestId: string): ApiResponse {
