@@ -1,82 +1,237 @@
 /**
  * Bundle size and cold-start init of every Lambda in functions/manifest.ts, bundled exactly as the
- * CDK stack bundles them (esbuild, ESM, minified, @aws-sdk external as on the Lambda runtime).
- * Init = time to import the bundle (module scope: SDK clients, Powertools, schemas) in a fresh
- * Node process, median of N runs. Baseline, measured in the same run: an empty handler bundle.
+ * stack bundles them (infra/constructs/bundling.ts), next to a reference bundle built in the same
+ * run with the same options that holds only the function's framework: middy, the Powertools
+ * utilities it uses, the AWS SDK clients it uses (found in its own bundle's metafile), constructed
+ * as Latchkey constructs them. Goal (issue 13): init ≤ 1.25× the reference; Health ≤ 2× an empty
+ * middy handler.
+ *
+ * Init = time to import the bundle in a fresh Node 22 process with the deployed NODE_OPTIONS
+ * (`--enable-source-maps`); wall-clock and CPU time (user + system of the process during the
+ * import, which scheduling on a shared machine disturbs far less), median over interleaved runs
+ * (every file once per round, rounds repeated).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { functions } from '../functions/manifest.ts';
+import { esbuildOptions, NODE_OPTIONS, type TracingMode } from '../infra/constructs/bundling.ts';
 import { median, printTable } from './table.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, '.bench');
-const runs = Number(process.env.BENCH_INIT_RUNS ?? 7);
+const out = join(root, '.bench', 'bundles');
+const runs = Number(process.env.BENCH_INIT_RUNS ?? 11);
 
-async function bundle(name: string, entry: string): Promise<string> {
-  const outfile = join(out, `${name}.mjs`);
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    mainFields: ['module', 'main'],
-    external: ['@aws-sdk/*'],
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
-    logLevel: 'silent',
-  });
-  return outfile;
+interface Built {
+  file: string;
+  bytes: number;
+  mapBytes: number;
+  metafile: Metafile;
 }
 
-function initMs(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`;
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const stdout = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: {
-        ...process.env,
-        AWS_REGION: 'us-east-1',
-        TABLE_NAME: 'bench',
-        DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/q',
-        DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/dlq',
-        POWERTOOLS_TRACE_ENABLED: 'false',
-      },
-      encoding: 'utf8',
-    });
-    samples.push(Number(stdout.trim().split('\n').pop()));
+async function bundle(name: string, entry: string, tracing: TracingMode): Promise<Built> {
+  const file = join(out, `${name}.mjs`);
+  const result = await build({ ...esbuildOptions(entry, file, tracing), metafile: true });
+  return {
+    file,
+    bytes: statSync(file).size,
+    mapBytes: statSync(`${file}.map`).size,
+    metafile: result.metafile,
+  };
+}
+
+/** What a bundle pulls in: Powertools packages (bundled) and AWS SDK packages (left to the runtime). */
+function frameworkOf(metafile: Metafile): { powertools: Set<string>; sdk: Set<string> } {
+  const powertools = new Set<string>();
+  const sdk = new Set<string>();
+  for (const [path, input] of Object.entries(metafile.inputs)) {
+    const pt = /node_modules\/@aws-lambda-powertools\/([^/]+)\//.exec(path);
+    if (pt) powertools.add(pt[1]!);
+    for (const imported of input.imports) {
+      if (imported.external && imported.path.startsWith('@aws-sdk/')) sdk.add(imported.path);
+    }
   }
-  return median(samples);
+  return { powertools, sdk };
 }
+
+/** The entry of a reference bundle: the function's framework, set up as Latchkey sets it up, and nothing else. */
+function referenceSource(framework: { powertools: Set<string>; sdk: Set<string> }): string {
+  const lines = ["import middy from '@middy/core';"];
+  const setup: string[] = [];
+  const uses: string[] = [];
+  if (framework.powertools.has('logger')) {
+    lines.push("import { Logger } from '@aws-lambda-powertools/logger';");
+    lines.push("import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';");
+    const search = framework.powertools.has('jmespath');
+    if (search) lines.push("import { search } from '@aws-lambda-powertools/logger/correlationId';");
+    setup.push(
+      `const logger = new Logger({ serviceName: 'reference'${search ? ', correlationIdSearchFn: search' : ''} });`,
+    );
+    uses.push('injectLambdaContext(logger, { resetKeys: true })');
+  }
+  if (framework.powertools.has('metrics')) {
+    lines.push("import { Metrics } from '@aws-lambda-powertools/metrics';");
+    setup.push("const metrics = new Metrics({ namespace: 'Reference', serviceName: 'reference' });");
+    uses.push('{ after: async () => { if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics(); } }');
+  }
+  const tracer = framework.powertools.has('tracer');
+  if (tracer) {
+    lines.push("import { Tracer } from '@aws-lambda-powertools/tracer';");
+    lines.push("import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';");
+    setup.push("const tracer = new Tracer({ serviceName: 'reference' });");
+    uses.unshift('captureLambdaHandler(tracer)');
+  }
+  const traced = (expr: string) => (tracer ? `tracer.captureAWSv3Client(${expr})` : expr);
+  if (framework.sdk.has('@aws-sdk/client-dynamodb')) {
+    lines.push("import { DynamoDBClient } from '@aws-sdk/client-dynamodb';");
+    if (framework.sdk.has('@aws-sdk/lib-dynamodb')) {
+      lines.push("import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';");
+      setup.push(`export const db = DynamoDBDocumentClient.from(${traced('new DynamoDBClient({})')});`);
+    } else setup.push(`export const db = ${traced('new DynamoDBClient({})')};`);
+  }
+  if (framework.sdk.has('@aws-sdk/client-sqs')) {
+    lines.push("import { SQSClient } from '@aws-sdk/client-sqs';");
+    setup.push(`export const sqs = ${traced('new SQSClient({})')};`);
+  }
+  if (framework.sdk.has('@aws-sdk/client-secrets-manager')) {
+    lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';");
+    setup.push(`export const sm = ${traced('new SecretsManagerClient({})')};`);
+  }
+  return [
+    ...lines,
+    ...setup,
+    `export const handler = middy()${uses.map((u) => `.use(${u})`).join('')}.handler(async () => ({ statusCode: 200 }));`,
+    '',
+  ].join('\n');
+}
+
+interface Sample {
+  wall: number[];
+  cpu: number[];
+}
+
+function importOnce(file: string, flags: string[]): { wall: number; cpu: number } {
+  const script = `const c = process.cpuUsage(); const t = performance.now(); await import(${JSON.stringify(file)}); const w = performance.now() - t; const u = process.cpuUsage(c); console.log(JSON.stringify({ wall: w, cpu: (u.user + u.system) / 1000 }));`;
+  const stdout = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      AWS_REGION: 'eu-west-1',
+      AWS_LAMBDA_FUNCTION_NAME: 'bench',
+      TABLE_NAME: 'bench',
+      DELIVERY_QUEUE_URL: 'http://127.0.0.1:1/q',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:1/dlq',
+      POWERTOOLS_SERVICE_NAME: 'latchkey-bench',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    },
+    encoding: 'utf8',
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as { wall: number; cpu: number };
+}
+
+/** Imports every file once per round, `runs` rounds, so load drifts spread over all of them alike. */
+function measure(
+  files: { key: string; file: string; flags: string[] }[],
+): Map<string, { wall: number; cpu: number }> {
+  const samples = new Map<string, Sample>(files.map((f) => [f.key, { wall: [], cpu: [] }]));
+  for (let round = 0; round < runs; round++) {
+    for (const f of files) {
+      const s = importOnce(f.file, f.flags);
+      samples.get(f.key)!.wall.push(s.wall);
+      samples.get(f.key)!.cpu.push(s.cpu);
+    }
+  }
+  return new Map([...samples].map(([k, s]) => [k, { wall: median(s.wall), cpu: median(s.cpu) }]));
+}
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+const ms = (value: number) => value.toFixed(1);
+const ratio = (a: number, b: number) => (a / b).toFixed(2);
 
 export async function benchBundles(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const baselineEntry = join(out, 'baseline-entry.mjs');
-  writeFileSync(baselineEntry, 'export const handler = async () => ({ statusCode: 200 });\n');
-  const rows: Record<string, string | number>[] = [];
-  const baselineFile = await bundle('baseline', baselineEntry);
-  const baselineInit = initMs(baselineFile);
-  rows.push({
-    function: 'baseline (empty handler)',
-    'bundle KiB': (statSync(baselineFile).size / 1024).toFixed(1),
-    'init ms (median)': baselineInit.toFixed(1),
-    'init over baseline ms': '0.0',
-  });
+  const sourceMaps = NODE_OPTIONS.split(' ').filter(Boolean);
+  const write = (name: string, source: string) => {
+    const entry = join(out, `${name}-entry.mjs`);
+    writeFileSync(entry, source);
+    return entry;
+  };
+  const empty = await bundle(
+    'empty',
+    write('empty', 'export const handler = async () => ({ statusCode: 200 });\n'),
+    'lambda',
+  );
+  const emptyMiddy = await bundle(
+    'empty-middy',
+    write(
+      'empty-middy',
+      "import middy from '@middy/core';\nexport const handler = middy().handler(async () => ({ statusCode: 200 }));\n",
+    ),
+    'lambda',
+  );
+  const rows: { id: string; fn: Built; ref: Built; sdkTraced: Built }[] = [];
   for (const spec of functions) {
-    const file = await bundle(spec.id, join(root, spec.entry));
-    const init = initMs(file);
-    rows.push({
-      function: spec.id,
-      'bundle KiB': (statSync(file).size / 1024).toFixed(1),
-      'init ms (median)': init.toFixed(1),
-      'init over baseline ms': (init - baselineInit).toFixed(1),
-    });
+    const fn = await bundle(spec.id, join(root, spec.entry), 'lambda');
+    const ref = await bundle(
+      `${spec.id}-reference`,
+      write(`${spec.id}-reference`, referenceSource(frameworkOf(fn.metafile))),
+      'lambda',
+    );
+    const sdkTraced = await bundle(`${spec.id}-sdk-tracing`, join(root, spec.entry), 'sdk');
+    rows.push({ id: spec.id, fn, ref, sdkTraced });
   }
-  printTable(`Bundles and cold-start init (Node ${process.versions.node}, ${runs} runs each)`, rows);
+  const files = [
+    { key: 'empty', file: empty.file, flags: sourceMaps },
+    { key: 'empty-middy', file: emptyMiddy.file, flags: sourceMaps },
+    ...rows.flatMap((r) => [
+      { key: r.id, file: r.fn.file, flags: sourceMaps },
+      { key: `${r.id}/ref`, file: r.ref.file, flags: sourceMaps },
+      { key: `${r.id}/nomaps`, file: r.fn.file, flags: [] },
+      { key: `${r.id}/sdk`, file: r.sdkTraced.file, flags: sourceMaps },
+    ]),
+  ];
+  const t = measure(files);
+  const at = (key: string) => t.get(key)!;
+  const middy = at('empty-middy');
+
+  const initRows = rows.map((r) => {
+    const own = at(r.id);
+    const ref = r.id === 'Health' ? middy : at(`${r.id}/ref`);
+    const limit = r.id === 'Health' ? 2 : 1.25;
+    return {
+      function: r.id,
+      'bundle KiB': kib(r.fn.bytes),
+      'map KiB': kib(r.fn.mapBytes),
+      'init ms': ms(own.wall),
+      'reference ms': ms(ref.wall),
+      ratio: ratio(own.wall, ref.wall),
+      'cpu ms': ms(own.cpu),
+      'ref cpu ms': ms(ref.cpu),
+      'cpu ratio': ratio(own.cpu, ref.cpu),
+      goal: `≤ ${limit}× ${r.id === 'Health' ? 'empty middy' : 'reference'}`,
+      met: own.wall <= limit * ref.wall ? 'yes' : own.cpu <= limit * ref.cpu ? 'cpu only' : 'no',
+    };
+  });
+  printTable(
+    `Bundles and cold-start init (Node ${process.versions.node}, ${runs} interleaved runs, median; ` +
+      `empty handler ${ms(at('empty').wall)} ms, empty middy handler ${ms(middy.wall)} ms; reference = ` +
+      'middy + the Powertools utilities + the AWS SDK clients the function uses, same bundling)',
+    initRows,
+  );
+  printTable(
+    'Source maps and tracing: init of the same bundle without --enable-source-maps, and built with -c tracing=sdk',
+    rows.map((r) => ({
+      function: r.id,
+      'init ms (maps on)': ms(at(r.id).wall),
+      'maps off ms': ms(at(`${r.id}/nomaps`).wall),
+      'source map cost ms': ms(at(r.id).wall - at(`${r.id}/nomaps`).wall),
+      'maps cost cpu ms': ms(at(r.id).cpu - at(`${r.id}/nomaps`).cpu),
+      'tracing=sdk KiB': kib(r.sdkTraced.bytes),
+      'tracing=sdk ms': ms(at(`${r.id}/sdk`).wall),
+      'X-Ray SDK cost ms': ms(at(`${r.id}/sdk`).wall - at(r.id).wall),
+    })),
+  );
 }

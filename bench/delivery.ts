@@ -1,127 +1,102 @@
 /**
- * Delivery hot path: one Latchkey attempt (payload rules, Standard Webhooks signing, SSRF check,
- * keep-alive undici request, retry decision) against a local receiver, compared in the same run
- * with a bare undici request (the floor) and a request that opens a new connection each time.
+ * Delivery throughput and latency (issue 13). The receiver runs in its own process
+ * (bench/receiverProcess.ts); the client paths run in another (bench/deliveryPaths.ts), interleaved
+ * in rounds (A, B, C, ..., A, B, C, ...) so load drifts touch every path alike; each figure is the
+ * median over the rounds. The floor is a raw keep-alive client with the same concurrency and body.
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { Agent, request } from 'undici';
-import type { DeliveryLog } from '../shared/adapters/deliveryLog.ts';
-import { createOutboundHttp } from '../shared/adapters/outboundHttp.ts';
-import { SecretStore } from '../shared/adapters/secretStore.ts';
-import type { DeliveryMessage } from '../shared/domain/delivery.ts';
-import type { Hook } from '../shared/domain/hook.ts';
-import { DeliveryService } from '../shared/services/deliveryService.ts';
-import { percentile, printTable } from './table.ts';
+import { type ChildProcess, fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PathFigures } from './deliveryPaths.ts';
+import { median, printTable } from './table.ts';
 
-const N = Number(process.env.BENCH_DELIVERIES ?? 3000);
-const CONCURRENCY = 10;
+const here = dirname(fileURLToPath(import.meta.url));
 
-async function run(label: string, once: (i: number) => Promise<void>) {
-  // Warm-up (JIT, connection pool) so every path is measured warm.
-  for (let i = 0; i < 300; i++) await once(-1 - i);
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < N) {
-        const i = next++;
-        const t = performance.now();
-        await once(i);
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    path: label,
-    deliveries: N,
-    'throughput (/s)': Math.round(N / seconds),
-    'p50 (ms)': percentile(latencies, 50).toFixed(2),
-    'p99 (ms)': percentile(latencies, 99).toFixed(2),
-  };
+/** Forks a bench helper under tsx; its stdout is discarded (the paths log at INFO as deployed). */
+export function forkHelper(file: string, env: Record<string, string> = {}): ChildProcess {
+  return fork(join(here, file), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+export async function startReceiverProcess(): Promise<{ url: string; stop: () => void }> {
+  const child = forkHelper('receiverProcess.ts');
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}/hook`, stop: () => child.kill() };
 }
 
 export async function benchDelivery(): Promise<void> {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('{"ok":true}'));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const body = JSON.stringify({ order_id: 'o-1', line_id: 'l-1', facility: 'north' });
-
-  const keepAlive = new Agent();
-  const baseline = await run('baseline: bare undici POST (keep-alive)', async () => {
-    const res = await request(url, { method: 'POST', body, dispatcher: keepAlive });
-    await res.body.text();
-  });
-  const fresh = await run('bare undici POST, new connection each time', async () => {
-    const res = await request(url, {
-      method: 'POST',
-      body,
-      headers: { connection: 'close' },
-      dispatcher: keepAlive,
+  const receiver = await startReceiverProcess();
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const deliveries = Number(process.env.BENCH_DELIVERIES ?? 2000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
+  const figures: PathFigures[] = [];
+  let secretFetches = 0;
+  try {
+    const child = forkHelper('deliveryPaths.ts', {
+      BENCH_RECEIVER_URL: receiver.url,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_METRICS_NAMESPACE: 'Bench',
+      POWERTOOLS_SERVICE_NAME: 'latchkey-dispatcher',
     });
-    await res.body.text();
-  });
-
-  // A secret store answering from memory, as the cache does after the first fetch.
-  const fakeClient = {
-    send: async () => ({
-      SecretString: JSON.stringify({ signingSecret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m) => {
+        const msg = m as PathFigures | { done: true; secretFetches: number };
+        if ('done' in msg) secretFetches = msg.secretFetches;
+        else figures.push(msg);
+      });
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`delivery paths exited with ${code}`)),
+      );
+    });
+  } finally {
+    receiver.stop();
+  }
+  const names = [...new Set(figures.map((f) => f.path))];
+  const summary = new Map(
+    names.map((name) => {
+      const of = figures.filter((f) => f.path === name);
+      return [
+        name,
+        {
+          perSecond: median(of.map((f) => f.perSecond)),
+          p50: median(of.map((f) => f.p50)),
+          p99: median(of.map((f) => f.p99)),
+        },
+      ];
     }),
-  } as unknown as SecretsManagerClient;
-  const secrets = new SecretStore(fakeClient, 'bench');
-  const delivery = new DeliveryService({
-    http: createOutboundHttp({ allowedPrivateRanges: ['loopback'] }),
-    secrets,
-    log: { record: async () => undefined } as unknown as DeliveryLog,
-    schedule: [30],
-  });
-  const now = new Date().toISOString();
-  const hook: Hook = {
-    id: 'hk_bench',
-    number: 1,
-    tenant: 'bench',
-    name: 'bench',
-    events: ['order.*'],
-    url,
-    method: 'POST',
-    headers: { 'x-facility': 'north' },
-    auth: { type: 'none' },
-    data: { facility: 'north' },
-    insecureTls: false,
-    signing: { profile: 'standard', secretSet: true },
-    device: { kind: 'webhook', channel: 0, onMeans: 'unlocked' },
-    enabled: true,
-    secretRef: 'bench/secret',
-    createdAt: now,
-    updatedAt: now,
-  };
-  const latchkey = await run('Latchkey attempt (payload, signature, guard, keep-alive)', async (i) => {
-    const message: DeliveryMessage = {
-      v: 1,
-      deliveryId: `msg_${i}`,
-      tenant: 'bench',
-      eventId: `evt_${i}`,
-      hookId: hook.id,
-      type: 'order.created',
-      data: { order_id: 'o-1', line_id: 'l-1' },
-      occurredAt: now,
-      priorAttempts: 0,
-    };
-    const { decision } = await delivery.attempt(hook, message, 1);
-    if (decision.action !== 'success') throw new Error(`bench delivery failed: ${JSON.stringify(decision)}`);
-  });
-  printTable(`Delivery hot path (${N} deliveries, ${CONCURRENCY} concurrent, local receiver)`, [
-    baseline,
-    fresh,
-    { ...latchkey, path: `${latchkey.path}; GetSecretValue calls: ${secrets.fetches}` },
-  ]);
-  await keepAlive.close();
-  server.close();
+  );
+  const floorOf = (name: string) =>
+    summary.get(
+      name.includes('64 KB')
+        ? 'floor: raw node:http keep-alive, 64 KB'
+        : 'floor: raw node:http keep-alive, 1 KB',
+    )!;
+  printTable(
+    `Deliveries (${deliveries} per path per round, ${concurrency} in flight, ${rounds} interleaved rounds, median of rounds; ` +
+      `receiver in its own process; GetSecretValue calls: ${secretFetches})`,
+    names.map((name) => {
+      const s = summary.get(name)!;
+      const floor = floorOf(name);
+      const isFloor = name.startsWith('floor');
+      return {
+        path: name,
+        'deliveries/s': Math.round(s.perSecond),
+        'p50 ms': s.p50.toFixed(2),
+        'p99 ms': s.p99.toFixed(2),
+        'vs floor /s': isFloor ? '' : `${Math.round((100 * s.perSecond) / floor.perSecond)} %`,
+        'p99 vs floor': isFloor ? '' : `${(s.p99 / floor.p99).toFixed(2)}×`,
+        'goal (≥ 80 %, ≤ 1.5×)': !name.startsWith('Latchkey attempt')
+          ? ''
+          : s.perSecond >= 0.8 * floor.perSecond && s.p99 <= 1.5 * floor.p99
+            ? 'met'
+            : 'not met',
+      };
+    }),
+  );
 }
