@@ -5,8 +5,11 @@
  * median over the rounds. The floor is a raw keep-alive client with the same concurrency and body.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { esbuildOptions, NODE_OPTIONS } from '../infra/constructs/bundling.ts';
 import type { PathFigures } from './deliveryPaths.ts';
 import { median, printTable } from './table.ts';
 
@@ -21,6 +24,18 @@ export function forkHelper(file: string, env: Record<string, string> = {}): Chil
   });
 }
 
+/**
+ * The paths run as Lambda runs the dispatcher: bundled with the stack's options and started with
+ * its NODE_OPTIONS, not through tsx (whose loader and stack-trace hooks would be measured too).
+ */
+async function bundledPaths(): Promise<string> {
+  const outDir = join(here, '..', '.bench', 'delivery');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'deliveryPaths.mjs');
+  await build(esbuildOptions(join(here, 'deliveryPaths.ts'), file, 'lambda'));
+  return file;
+}
+
 export async function startReceiverProcess(): Promise<{ url: string; stop: () => void }> {
   const child = forkHelper('receiverProcess.ts');
   const port = await new Promise<number>((resolve, reject) => {
@@ -32,17 +47,22 @@ export async function startReceiverProcess(): Promise<{ url: string; stop: () =>
 
 export async function benchDelivery(): Promise<void> {
   const receiver = await startReceiverProcess();
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-  const deliveries = Number(process.env.BENCH_DELIVERIES ?? 2000);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+  const deliveries = Number(process.env.BENCH_DELIVERIES ?? 4000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
   const figures: PathFigures[] = [];
   let secretFetches = 0;
   try {
-    const child = forkHelper('deliveryPaths.ts', {
-      BENCH_RECEIVER_URL: receiver.url,
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-      POWERTOOLS_METRICS_NAMESPACE: 'Bench',
-      POWERTOOLS_SERVICE_NAME: 'latchkey-dispatcher',
+    const child = fork(await bundledPaths(), [], {
+      execArgv: NODE_OPTIONS.split(' ').filter(Boolean),
+      env: {
+        ...process.env,
+        BENCH_RECEIVER_URL: receiver.url,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: 'Bench',
+        POWERTOOLS_SERVICE_NAME: 'latchkey-dispatcher',
+      },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
       child.on('message', (m) => {
@@ -67,6 +87,7 @@ export async function benchDelivery(): Promise<void> {
           perSecond: median(of.map((f) => f.perSecond)),
           p50: median(of.map((f) => f.p50)),
           p99: median(of.map((f) => f.p99)),
+          cpu: median(of.map((f) => f.cpuMicros)),
         },
       ];
     }),
@@ -89,6 +110,8 @@ export async function benchDelivery(): Promise<void> {
         'deliveries/s': Math.round(s.perSecond),
         'p50 ms': s.p50.toFixed(2),
         'p99 ms': s.p99.toFixed(2),
+        'client CPU µs/delivery': s.cpu.toFixed(0),
+        'CPU vs floor': isFloor ? '' : `${(s.cpu / floor.cpu).toFixed(2)}×`,
         'vs floor /s': isFloor ? '' : `${Math.round((100 * s.perSecond) / floor.perSecond)} %`,
         'p99 vs floor': isFloor ? '' : `${(s.p99 / floor.p99).toFixed(2)}×`,
         'goal (≥ 80 %, ≤ 1.5×)': !name.startsWith('Latchkey attempt')

@@ -24,11 +24,13 @@ export interface PathFigures {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU time of this process per delivery (user + system): what load on a shared machine disturbs least. */
+  cpuMicros: number;
 }
 
 const url = new URL(process.env.BENCH_RECEIVER_URL!);
-const N = Number(process.env.BENCH_DELIVERIES ?? 2000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const N = Number(process.env.BENCH_DELIVERIES ?? 4000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 
 /** A JSON document of about `bytes` bytes. */
@@ -173,6 +175,7 @@ async function run(path: Path, round: number): Promise<PathFigures> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const workers = Math.max(1, Math.floor(CONCURRENCY / path.batch));
   await Promise.all(
     Array.from({ length: workers }, async () => {
@@ -190,6 +193,7 @@ async function run(path: Path, round: number): Promise<PathFigures> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   return {
     path: path.name,
@@ -197,6 +201,7 @@ async function run(path: Path, round: number): Promise<PathFigures> {
     perSecond: N / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    cpuMicros: (used.user + used.system) / N,
   };
 }
 
