@@ -232,6 +232,7 @@ export async function benchBundles(): Promise<void> {
       'tracing=sdk KiB': kib(r.sdkTraced.bytes),
       'tracing=sdk ms': ms(at(`${r.id}/sdk`).wall),
       'X-Ray SDK cost ms': ms(at(`${r.id}/sdk`).wall - at(r.id).wall),
+      'X-Ray SDK cost cpu ms': ms(at(`${r.id}/sdk`).cpu - at(r.id).cpu),
     })),
   );
 }
