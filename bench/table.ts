@@ -7,7 +7,7 @@ export function printTable(title: string, rows: Record<string, string | number>[
   const line = (values: string[]) => `| ${values.map((v, i) => v.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(`\n### ${title}\n`);
   console.log(line(headers));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
   for (const c of cells) console.log(line(c));
 }
 

@@ -78,7 +78,9 @@ describe('function bundles (default tracing)', () => {
 
   it('keeps zod and Powertools out of the health check, which validates, logs and measures nothing', () => {
     expect(bundles.get('Health')?.code.includes(markers.zod)).toBe(false);
-    expect(bundles.get('Health')?.map.sources.filter((s) => s.includes('@aws-lambda-powertools'))).toEqual([]);
+    expect(bundles.get('Health')?.map.sources.filter((s) => s.includes('@aws-lambda-powertools'))).toEqual(
+      [],
+    );
     expect(bundles.get('Hooks')?.code.includes(markers.zod)).toBe(true);
   });
 
