@@ -99,6 +99,22 @@ function referenceSource(framework: { powertools: Set<string>; sdk: Set<string> 
     lines.push("import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';");
     setup.push(`export const sm = ${traced('new SecretsManagerClient({})')};`);
   }
+  // Any other SDK client the function uses (Cognito, ...): its package's client class.
+  const known = [
+    '@aws-sdk/client-dynamodb',
+    '@aws-sdk/lib-dynamodb',
+    '@aws-sdk/client-sqs',
+    '@aws-sdk/client-secrets-manager',
+  ];
+  [...framework.sdk]
+    .filter((pkg) => !known.includes(pkg) && pkg.startsWith('@aws-sdk/client-'))
+    .forEach((pkg, i) => {
+      lines.push(`import * as sdk${i} from '${pkg}';`);
+      setup.push(
+        `const Client${i} = Object.entries(sdk${i}).find(([name]) => /^[A-Z]\\w*Client$/.test(name))[1];`,
+        `export const client${i} = ${traced(`new Client${i}({})`)};`,
+      );
+    });
   return [
     ...lines,
     ...setup,
