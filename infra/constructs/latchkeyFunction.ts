@@ -13,6 +13,17 @@ export function serviceNameOf(functionId: string): string {
   return `latchkey-${functionId.toLowerCase()}`;
 }
 
+/**
+ * With SDK tracing, traces keep request metadata only: no handler responses (hook URLs, headers,
+ * attempts), no error messages (they can name a URL), no outbound HTTP subsegments (their URLs
+ * can carry credentials). AWS SDK subsegments (operation, table, queue) stay.
+ */
+export const tracingKeepsMetadataOnly = {
+  POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+  POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+  POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
+} as const;
+
 export interface LatchkeyFunctionProps {
   spec: FunctionSpec;
   projectRoot: string;
@@ -76,6 +87,7 @@ export class LatchkeyFunction extends NodejsFunction {
         POWERTOOLS_SERVICE_NAME: serviceNameOf(spec.id),
         POWERTOOLS_METRICS_NAMESPACE: 'Latchkey',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(tracing === 'sdk' ? tracingKeepsMetadataOnly : {}),
         ...props.environment,
         ...spec.environment,
       },

@@ -229,7 +229,7 @@ export function apiHandler(routes: Record<string, RouteHandler>, options: ApiHan
   };
   const secretBearing = options.secretBearing ?? false;
   return middy<ApiEvent, ApiResponse>()
-    .use(handlerTracer(secretBearing ? { captureResponse: false } : {}))
+    .use(handlerTracer())
     .use(
       injectLambdaContext(logger, {
         correlationIdPath: 'requestContext.requestId',

@@ -25,7 +25,12 @@ if (process.env.LATCHKEY_TRACING === 'sdk') {
     import('@aws-lambda-powertools/tracer'),
     import('@aws-lambda-powertools/tracer/middleware'),
   ]);
-  tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'latchkey' });
+  // Request metadata only (the stack also sets POWERTOOLS_TRACER_CAPTURE_*=false): outbound HTTP
+  // is not captured, since a hook's or device's URL may carry credentials.
+  tracer = new Tracer({
+    serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'latchkey',
+    captureHTTPsRequests: false,
+  });
   capture = captureLambdaHandler;
 }
 
@@ -35,9 +40,9 @@ export function traced<Client>(client: Client): Client {
 }
 
 /**
- * For middy's `.use()`: the handler-tracing middleware when SDK tracing is on, else none.
- * `captureResponse: false` keeps a route's answer (secrets, for instance) out of the trace.
+ * For middy's `.use()`: the handler-tracing middleware when SDK tracing is on, else none. No
+ * handler's answer goes into a trace (hook URLs, headers, attempts, secrets): request metadata only.
  */
-export function handlerTracer(options: { captureResponse?: boolean } = {}): middy.MiddlewareObj[] {
-  return tracer && capture ? [capture(tracer, options)] : [];
+export function handlerTracer(): middy.MiddlewareObj[] {
+  return tracer && capture ? [capture(tracer, { captureResponse: false })] : [];
 }

@@ -186,3 +186,19 @@ describe('concurrency', () => {
     expect(() => synth({ interlockReservedConcurrency: 'ten' })).toThrow(/whole number/);
   });
 });
+
+describe('tracing keeps request metadata only', () => {
+  it('with -c tracing=sdk, no function records responses, errors or outbound HTTP calls in traces', () => {
+    const { stack, template } = synth({ tracing: 'sdk' });
+    for (const spec of functions) {
+      const env = (fnProps(stack, template, spec.id).Environment as { Variables: Record<string, string> })
+        .Variables;
+      expect(env, spec.id).toMatchObject({
+        LATCHKEY_TRACING: 'sdk',
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+        POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+        POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
+      });
+    }
+  });
+});
