@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { type AddressInfo, createServer } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -34,6 +35,8 @@ describe('the deployed bundles, run as Lambda runs them', () => {
   const instances = new Map<string, BundleInstance>();
   const signingSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const password = 'bundle-pw-7f3a';
+  /** The trigger URL's secret, once issued (checked absent from every function's output). */
+  let triggerSecret = 'no-trigger-secret-issued-yet';
   let closedPort: number;
   const clientSecrets: string[] = [];
 
@@ -183,12 +186,50 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     });
     expect(ovation.status, ovation.text).toBe(201);
 
-    // Triggers: an admin creates a trigger URL; Rhombus lists doors through it with the secret.
+    // Triggers: an admin creates a trigger URL; Rhombus, with only its secret, subscribes (a
+    // signed placeos hook), lists doors, unlocks one through its target (outbound HTTP from the
+    // Triggers bundle) and receives a signed door event through the queue.
+    const door = await call(app, 'PUT', '/v1/services/door-bundle', {
+      token: admin,
+      body: { name: 'Lobby', tags: ['door'] },
+    });
+    expect(door.status, door.text).toBe(200);
+    const strike = await call(app, 'POST', '/v1/hooks', {
+      token: admin,
+      body: {
+        name: 'Strike',
+        events: ['interlock.unlock'],
+        scope: 'door-bundle',
+        url: `${receiver.url}/strike/unlock`,
+      },
+    });
+    expect(strike.status, strike.text).toBe(201);
     const trigger = await call(app, 'POST', '/v1/triggers', { token: admin, body: { name: 'Rhombus' } });
     expect(trigger.status, trigger.text).toBe(201);
     const notify = new URL((trigger.body as Json).notify_url as string);
-    const doors = await call(app, 'GET', `${notify.pathname}${notify.search}`);
+    triggerSecret = notify.searchParams.get('secret') ?? triggerSecret;
+    const pathForm = new URL((trigger.body as Json).notify_path_url as string).pathname;
+    const subscribed = await call(app, 'POST', `${notify.pathname}${notify.search}&mod=Rhombus`, {
+      body: { webhook: `${receiver.url}/rhombus`, secret: '123456' },
+    });
+    expect(subscribed.status, subscribed.text).toBe(201);
+    const doors = await call(app, 'GET', `${pathForm}/Rhombus/1/request`);
     expect(doors.status, doors.text).toBe(200);
+    expect(doors.body).toEqual([{ door_id: 'door-bundle', description: 'Lobby' }]);
+    const unlocked = await call(app, 'PUT', pathForm, { body: { door_id: 'door-bundle' } });
+    expect(unlocked.status, unlocked.text).toBe(200);
+    expect(receiver.received.some((r) => r.path === '/strike/unlock')).toBe(true);
+    const doorEvent = await call(app, 'POST', '/v1/events', {
+      token: admin,
+      body: { type: 'door.granted', scope: 'door-bundle', data: { card_id: '42' } },
+    });
+    expect(doorEvent.status, doorEvent.text).toBe(202);
+    const rhombus = await eventually(() => receiver.received.find((r) => r.path === '/rhombus'));
+    expect(rhombus.json).toMatchObject({ door_id: 'door-bundle', action: 'granted', card_id: '42' });
+    expect(rhombus.json?.signature).toBe(
+      createHmac('sha256', '123456').update(String(rhombus.json?.timestamp)).digest('hex'),
+    );
+    expect((await call(app, 'GET', `${notify.pathname}?secret=wrong`)).status).toBe(401);
 
     // Clients: an app client in the user pool, bound to the tenant; its token publishes; then deleted.
     const client = await call(app, 'POST', '/v1/clients', {
@@ -220,6 +261,7 @@ describe('the deployed bundles, run as Lambda runs them', () => {
       expect(instance?.timeouts).toBe(0);
       expect(instance?.output).not.toContain(password);
       expect(instance?.output).not.toContain(signingSecret);
+      expect(instance?.output).not.toContain(triggerSecret);
       for (const secret of clientSecrets) expect(instance?.output).not.toContain(secret);
     }
   });
