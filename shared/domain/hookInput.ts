@@ -120,7 +120,12 @@ const hookUrl = z
   .min(1)
   .max(2048)
   .transform((value) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`))
-  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+  // Reported with the other shape errors; urlErrors() repeats the check for every other writer.
+  .superRefine((url, ctx) => {
+    const message = urlErrors(url, undefined)[0]?.message;
+    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+  });
 
 const authInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('none') }),
