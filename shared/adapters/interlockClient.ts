@@ -8,6 +8,7 @@ import {
   type InterlockAction,
   type InterlockContext,
 } from '../domain/interlockDevice.ts';
+import { credentialForms, redact } from '../domain/redaction.ts';
 import { OutboundError, type OutboundHttp, type OutboundResponse } from './outboundHttp.ts';
 import type { SecretStore } from './secretStore.ts';
 
@@ -94,6 +95,14 @@ export class InterlockClient {
     const timeoutMs = this.timeoutFor(hook);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    // What the device answers ends up in errors, the audit trail and API answers: never with the
+    // hook's own credentials in it (a relay that echoes its request).
+    const forms = credentialForms(hook, credentials);
+    const clean = (r: OutboundResponse): OutboundResponse => ({
+      ...r,
+      body: redact(r.body, forms),
+      statusText: redact(r.statusText, forms),
+    });
 
     try {
       let res = await this.send(request, headers, timeoutMs, hook.insecureTls);
@@ -113,7 +122,7 @@ export class InterlockClient {
           res = await this.send(request, { ...headers, authorization }, remaining, hook.insecureTls);
         }
       }
-      return { kind: 'response', response: toDeviceResponse(res), latencyMs: elapsed() };
+      return { kind: 'response', response: toDeviceResponse(clean(res)), latencyMs: elapsed() };
     } catch (err) {
       if (!(err instanceof OutboundError)) {
         // digestAuthorization refuses challenges it cannot answer (unknown algorithm or qop).
@@ -124,7 +133,7 @@ export class InterlockClient {
       }
       // The client's own message names the origin and the remaining time of a retry; say the target's budget.
       const message = err.kind === 'timeout' ? `no response within ${timeoutMs} ms` : err.message;
-      return { kind: err.kind, message, latencyMs: elapsed() };
+      return { kind: err.kind, message: redact(message, forms), latencyMs: elapsed() };
     }
   }
 

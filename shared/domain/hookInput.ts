@@ -84,6 +84,10 @@ export function headerErrors(headers: Record<string, string>, field: string): Fi
   return errors;
 }
 
+const urlCredentialsMessage =
+  'must not contain credentials (user:password@host): set them in auth, {"type": "basic", "username": ..., "password": ...}, which keeps them secret';
+const hasCredentials = (url: URL) => url.username !== '' || url.password !== '';
+
 /**
  * URL problems found at creation: credentials in the URL (they belong in `auth`, which keeps them
  * in Secrets Manager and out of every answer), and a literal address the deployment refuses.
@@ -99,13 +103,7 @@ export function urlErrors(url: string, targets: TargetPolicy | undefined): Field
     return [{ field: 'url', message: 'must be an http(s) URL' }];
   }
   const errors: FieldError[] = [];
-  if (parsed.username !== '' || parsed.password !== '') {
-    errors.push({
-      field: 'url',
-      message:
-        'must not contain credentials (user:password@host): set them in auth, {"type": "basic", "username": ..., "password": ...}, which keeps them secret',
-    });
-  }
+  if (hasCredentials(parsed)) errors.push({ field: 'url', message: urlCredentialsMessage });
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
   if (targets && isIP(host) !== 0) {
     const reason = refusalReason(host, host, targets);
@@ -123,8 +121,8 @@ const hookUrl = z
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
   // Reported with the other shape errors; urlErrors() repeats the check for every other writer.
   .superRefine((url, ctx) => {
-    const message = urlErrors(url, undefined)[0]?.message;
-    if (message !== undefined) ctx.addIssue({ code: 'custom', message });
+    if (URL.canParse(url) && hasCredentials(new URL(url)))
+      ctx.addIssue({ code: 'custom', message: urlCredentialsMessage });
   });
 
 const authInput = z.discriminatedUnion('type', [

@@ -293,6 +293,49 @@ describe('bad input never breaks anything', () => {
     });
   });
 
+  it('keeps an interlock target that echoes its credentials in its reason phrase out of the answer and the audit', async () => {
+    const tenant = newTenant();
+    const token = await admin(tenant);
+    const password = 'pw-RELAY-5d2e';
+    const relay = createServer((req, res) => {
+      res.writeHead(500, `Refused ${req.headers.authorization ?? ''}`);
+      res.end();
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/lock`;
+      expect(
+        (
+          await call(app, 'PUT', '/v1/services/svc-r', {
+            token,
+            body: { name: 'Relay', tags: ['has_interlock'] },
+          })
+        ).status,
+      ).toBe(200);
+      const hook = await call(app, 'POST', '/v1/hooks', {
+        token,
+        body: {
+          name: 'lock',
+          events: ['interlock.lock'],
+          scope: 'svc-r',
+          url,
+          auth: { type: 'basic', username: 'lab', password },
+        },
+      });
+      expect(hook.status, hook.text).toBe(201);
+      const lock = await call(app, 'POST', '/v1/interlocks/svc-r/lock', { token });
+      expect(lock.status).toBe(502);
+      expect(lock.text).toContain('Refused Basic [redacted]');
+      const audit = await call(app, 'GET', '/v1/interlocks/svc-r/audit', { token });
+      for (const text of [lock.text, audit.text]) {
+        expect(text).not.toContain(password);
+        expect(text).not.toContain(Buffer.from(`lab:${password}`).toString('base64'));
+      }
+    } finally {
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    }
+  });
+
   it('shows a delivery dead-lettered because its hook was deleted, with the reason', async () => {
     const token = await admin(newTenant());
     receiver.reply({ status: 503 });
