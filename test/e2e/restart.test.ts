@@ -18,8 +18,9 @@ describe('npm start keeps its state across restarts', () => {
   const env = {
     LATCHKEY_STATE_DIR: stateDir,
     LATCHKEY_QUIET: '1',
-    // Retries every 2 s, so the restored delivery is due again soon after the restart.
-    DELIVERY_RETRY_SCHEDULE_SECONDS: '2,2,2,2,2,2,2,2,2',
+    // Early retries after 2 s, so the restored delivery is due again soon after the restart; later
+    // ones spaced out so that a slow machine cannot use up every attempt before the receiver is up.
+    DELIVERY_RETRY_SCHEDULE_SECONDS: '2,2,5,10,15,20,30,30,30',
   };
   const running: NpmProcess[] = [];
   afterAll(() => {
@@ -32,7 +33,9 @@ describe('npm start keeps its state across restarts', () => {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 
-  it('restores hooks, services and a retrying delivery after Ctrl-C; --fresh starts empty', async () => {
+  it('restores hooks, services and a retrying delivery after Ctrl-C; --fresh starts empty', {
+    timeout: 360_000,
+  }, async () => {
     const token = await mintToken({ tenant: 'restart-t', roles: ['admin'] });
     const receiverPort = await freePort();
     const port = await freePort();
@@ -84,6 +87,7 @@ describe('npm start keeps its state across restarts', () => {
       const got = await waitFor(
         async () => (receiver.received.length > 0 ? receiver.received : undefined),
         'the restored delivery',
+        120_000,
       );
       expect(got[0]?.json).toMatchObject({ order_id: 'o-restart' });
     } finally {
@@ -102,7 +106,7 @@ describe('npm start keeps its state across restarts', () => {
     await third.closed;
   });
 
-  it('leaves no emulator running when npm start is killed with SIGKILL', async () => {
+  it('leaves no emulator running when npm start is killed with SIGKILL', { timeout: 240_000 }, async () => {
     const port = await freePort();
     const app = await startLatchkey(port, { ...env, LATCHKEY_STATE_DIR: join(stateDir, 'killed') });
     running.push(app);
@@ -122,7 +126,7 @@ describe('npm start keeps its state across restarts', () => {
         }
       },
       'the emulator to exit after its parent was killed',
-      15_000,
+      30_000,
     );
   });
 });
