@@ -26,7 +26,10 @@ export interface FunctionSpec {
   /** Handler module, relative to the repository root; it exports `handler`. */
   entry: string;
   routes?: readonly RouteSpec[];
-  /** This function is the delivery queue's consumer (SQS event source with batch item failures). */
+  /**
+   * This function consumes the delivery queues, standard and ordered FIFO (SQS event sources with
+   * batch item failures).
+   */
   consumesDeliveryQueue?: boolean;
   /**
    * Calls receivers or interlock devices: placed in the VPC when the deployment gives one
@@ -42,9 +45,9 @@ export interface FunctionSpec {
    */
   access: {
     table?: 'read' | 'readwrite' | readonly TableAction[];
-    /** true: send to the delivery queue. */
+    /** true: send to the delivery queues (standard and ordered FIFO); a list: those actions on both. */
     deliveryQueue?: boolean | readonly QueueAction[];
-    /** true: send to and receive from the dead-letter queue (explicit dead-lettering, redrive). */
+    /** The safety-net dead-letter queue (messages that cannot be read or attributed). */
     deadLetterQueue?: boolean | readonly QueueAction[];
     /** Hook credential secrets under the stack's prefix. */
     secrets?: 'read' | 'readwrite' | readonly SecretAction[];
@@ -148,22 +151,25 @@ export const functions: readonly FunctionSpec[] = [
   },
   {
     id: 'Events',
-    description: 'Event ingest and fan-out to the delivery queue, delivery log, test deliveries, DLQ redrive',
+    description:
+      'Event ingest and fan-out to the delivery queues, delivery log, test deliveries, dead letters, recovery',
     entry: 'functions/events/handler.ts',
     routes: [
       r('POST /v1/events', 'events.write'),
       r('GET /v1/events/{eventId}', 'events.read'),
       r('GET /v1/hooks/{hookId}/deliveries', 'hooks.read'),
       r('POST /v1/hooks/{hookId}/test', 'hooks.write'),
-      r('POST /v1/dlq/redrive', 'events.write'),
+      r('POST /v1/hooks/{hookId}/recover', 'events.write'),
+      r('GET /v1/dead-letters', 'events.read'),
+      r('POST /v1/dead-letters/redrive', 'events.write'),
     ],
     timeoutSeconds: 29,
     callsOut: true,
     access: {
+      // Dead letters are claimed by a conditional delete and put back if the enqueue fails.
       table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      // Fan-out, redrive and recovery, on both delivery queues.
       deliveryQueue: true,
-      // Redrive: receive from the DLQ, send to the delivery queue, delete from the DLQ.
-      deadLetterQueue: ['ReceiveMessage', 'DeleteMessage'],
       // Test deliveries sign and authenticate like the dispatcher.
       secrets: 'read',
     },
@@ -175,10 +181,14 @@ export const functions: readonly FunctionSpec[] = [
     consumesDeliveryQueue: true,
     callsOut: true,
     access: {
-      // The hook, and the attempt log.
-      table: ['GetItem', 'PutItem'],
-      // Postponing a retry (the event source mapping's own actions are added for the consumer).
-      deliveryQueue: ['ChangeMessageVisibility'],
+      // The hook and its breaker state, the attempt log and counter, dead letters and their
+      // ordering-group markers, the rate-limit window, the hook.disabled fan-out (match index,
+      // event record, the conditional disable as a transaction of puts).
+      table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],
+      // Postponing a retry or a rate-limit hold, releasing held FIFO followers, and enqueueing the
+      // hook.disabled announcement (the event source mappings' own actions are added for the consumer).
+      deliveryQueue: ['ChangeMessageVisibility', 'SendMessage'],
+      // Only what cannot be read or attributed goes to the safety net.
       deadLetterQueue: ['SendMessage'],
       secrets: 'read',
     },

@@ -84,7 +84,10 @@ export class LatchkeyStack extends Stack {
     for (const spec of specs) {
       const environment: Record<string, string> = { [envNames.secretPrefix]: secretPrefix };
       if (spec.access.table) environment[envNames.table] = store.table.tableName;
-      if (spec.access.deliveryQueue) environment[envNames.deliveryQueueUrl] = delivery.queue.queueUrl;
+      if (spec.access.deliveryQueue) {
+        environment[envNames.deliveryQueueUrl] = delivery.queue.queueUrl;
+        environment[envNames.orderedDeliveryQueueUrl] = delivery.orderedQueue.queueUrl;
+      }
       if (spec.access.deadLetterQueue)
         environment[envNames.deadLetterQueueUrl] = delivery.deadLetterQueue.queueUrl;
       if (props.allowPrivateTargets) environment[envNames.allowPrivateTargets] = props.allowPrivateTargets;
@@ -122,7 +125,10 @@ export class LatchkeyStack extends Stack {
       const queueActions =
         access.deliveryQueue === true ? accessLevels.deliveryQueue : access.deliveryQueue || [];
       const consumerActions = spec.consumesDeliveryQueue ? accessLevels.deliveryQueueConsumer : [];
-      grant([...new Set([...queueActions, ...consumerActions])], 'sqs', [delivery.queue.queueArn]);
+      grant([...new Set([...queueActions, ...consumerActions])], 'sqs', [
+        delivery.queue.queueArn,
+        delivery.orderedQueue.queueArn,
+      ]);
       grant(
         access.deadLetterQueue === true ? accessLevels.deadLetterQueue : access.deadLetterQueue || [],
         'sqs',
@@ -140,6 +146,13 @@ export class LatchkeyStack extends Stack {
           maxBatchingWindow: Duration.seconds(resources.dispatcher.maxBatchingWindowSeconds),
           reportBatchItemFailures: true,
           maxConcurrency: props.dispatcherMaxConcurrency ?? resources.dispatcher.maxConcurrency,
+        });
+        // The ordered queue: no batching window (FIFO event sources take none); batch item
+        // failures hold a message group behind the delivery that waits for its retry.
+        fn.addEventSourceMapping('OrderedDeliveryQueue', {
+          eventSourceArn: delivery.orderedQueue.queueArn,
+          batchSize: resources.dispatcher.batchSize,
+          reportBatchItemFailures: true,
         });
       }
     }
@@ -172,6 +185,7 @@ export class LatchkeyStack extends Stack {
       alarmEmail: props.alarmEmail,
       queue: delivery.queue,
       deadLetterQueue: delivery.deadLetterQueue,
+      orderedDeadLetterQueue: delivery.orderedDeadLetterQueue,
       dispatcherId: specs.find((s) => s.consumesDeliveryQueue)?.id,
     });
   }

@@ -32,6 +32,9 @@ export const config = {
   get deliveryQueueUrl(): string {
     return requireEnv(envNames.deliveryQueueUrl);
   },
+  get orderedDeliveryQueueUrl(): string {
+    return requireEnv(envNames.orderedDeliveryQueueUrl);
+  },
   get deadLetterQueueUrl(): string {
     return requireEnv(envNames.deadLetterQueueUrl);
   },

@@ -21,10 +21,20 @@ export const resources = {
     retentionSeconds: 14 * 24 * 3600,
     /**
      * The dispatcher moves exhausted and permanently failed deliveries to the DLQ itself, with the
-     * reason. The redrive policy is the safety net for a crashing dispatcher: it must be larger than
-     * the number of attempts the retry schedule makes.
+     * reason. The redrive policy is the safety net for a crashing dispatcher: it must be well above
+     * the number of attempts the retry schedule makes, because a delivery is also received without
+     * being attempted — held by its hook's rate limit, or behind an ordered predecessor that waits
+     * for its retry (each wait of the predecessor can be one receive of the deliveries behind it).
      */
-    maxReceiveCount: 20,
+    maxReceiveCount: 100,
+  },
+  /**
+   * Ordered hooks' deliveries: an SQS FIFO queue (same visibility and retention) whose message
+   * group is the hook, or the hook and its ordering key's value, with its own FIFO DLQ (a FIFO
+   * queue's DLQ must be FIFO too).
+   */
+  orderedDeliveryQueue: {
+    fifo: true,
   },
   deadLetterQueue: {
     retentionSeconds: 14 * 24 * 3600,
@@ -46,6 +56,7 @@ export const resources = {
 export const envNames = {
   table: 'TABLE_NAME',
   deliveryQueueUrl: 'DELIVERY_QUEUE_URL',
+  orderedDeliveryQueueUrl: 'ORDERED_DELIVERY_QUEUE_URL',
   deadLetterQueueUrl: 'DEAD_LETTER_QUEUE_URL',
   secretPrefix: 'SECRET_PREFIX',
   allowPrivateTargets: 'ALLOW_PRIVATE_TARGETS',

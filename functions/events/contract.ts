@@ -1,11 +1,18 @@
 import * as z from 'zod';
-import { eventInputSchema, idempotencyKey, redriveSchema } from '#shared/domain/eventInput.ts';
+import {
+  deadLetterListQuery,
+  deadLetterPageSchema,
+  deadLetterRedriveSchema,
+  recoverInputSchema,
+  recoverResultSchema,
+  redriveResultSchema,
+} from '#shared/domain/deadLetter.ts';
+import { eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
 import {
   attemptPageSchema,
   attemptViewSchema,
   eventAcceptedSchema,
   eventViewSchema,
-  redriveResultSchema,
 } from '#shared/domain/eventView.ts';
 import type { Contract } from '#shared/http/operation.ts';
 import { pageQuery } from '#shared/http/queries.ts';
@@ -44,10 +51,27 @@ export const eventsContract: Contract = {
     ok: { status: 200, body: attemptViewSchema },
     errors: [403, 422],
   },
-  'POST /v1/dlq/redrive': {
-    summary: "Re-enqueue the tenant's dead-lettered deliveries (admin)",
-    body: redriveSchema,
-    ok: { status: 200, body: redriveResultSchema },
-    errors: [403],
+  'POST /v1/hooks/{hookId}/recover': {
+    summary: 'Re-send every delivery of the hook that ended failed in [since, until] (default until: now)',
+    description:
+      'Each re-sent delivery keeps its webhook-id and its attempt count. A disabled hook is refused (409): enable it first.',
+    body: recoverInputSchema,
+    ok: { status: 202, body: recoverResultSchema },
+    errors: [403, 409],
+  },
+  'GET /v1/dead-letters': {
+    summary: "The tenant's dead letters (or one hook's), newest first (paginated)",
+    description:
+      'Without hook_id it needs admin, staff or webhook_admin; a webhook user passes a granted hook_id.',
+    query: deadLetterListQuery,
+    ok: { status: 200, body: deadLetterPageSchema },
+    errors: [403, 404],
+  },
+  'POST /v1/dead-letters/redrive': {
+    summary: "Re-enqueue the tenant's dead letters: these ids, one hook's, or all (1000 per call)",
+    description: 'Each keeps its webhook-id; ids that are not dead letters of yours come back in not_found.',
+    body: deadLetterRedriveSchema,
+    ok: { status: 202, body: redriveResultSchema },
+    errors: [403, 404],
   },
 };

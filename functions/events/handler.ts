@@ -4,17 +4,13 @@ import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
 import { EventStore, type StoredEvent } from '#shared/adapters/eventStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
 import {
-  type DeliveryMessage,
-  deadLetterSchema,
-  deliveryIdFor,
-  deliveryMessageSchema,
-} from '#shared/domain/delivery.ts';
-import {
-  type EventInput,
-  eventInputSchema,
-  idempotencyKey,
-  redriveSchema,
-} from '#shared/domain/eventInput.ts';
+  deadLetterListQuery,
+  deadLetterRedriveSchema,
+  deadLetterView,
+  recoverInputSchema,
+} from '#shared/domain/deadLetter.ts';
+import { deliveriesFor } from '#shared/domain/delivery.ts';
+import { type EventInput, eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
 import {
   attemptView,
   type DeliveryView,
@@ -38,7 +34,7 @@ import { outbound } from '#shared/services/outbound.ts';
 import { queueing } from '#shared/services/queueing.ts';
 import { services } from '#shared/services/services.ts';
 
-/** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries and DLQ redrive. */
+/** Event ingest and fan-out (SPEC §4), the delivery log, test deliveries, dead letters and recovery. */
 function mayPublish(req: ApiRequest): void {
   if (!hasRole(req.principal, 'staff', 'webhook_admin')) {
     throw new Forbidden('Publishing events needs admin, staff or webhook_admin');
@@ -95,18 +91,18 @@ async function fanOut(
   const matching = (await hooks.findMatching(tenant, input.type, input.scope)).filter(
     (hook) => !isInterlockTarget(hook),
   );
-  const messages: DeliveryMessage[] = matching.map((hook) => ({
-    v: 1,
-    deliveryId: deliveryIdFor(eventId, hook.id),
-    tenant,
-    eventId,
-    hookId: hook.id,
-    type: input.type,
-    ...(input.scope ? { scope: input.scope } : {}),
-    data: input.data,
-    occurredAt: receivedAt,
-    priorAttempts: 0,
-  }));
+  // One per hook; ordered hooks' carry their ordering group (the FIFO message group).
+  const messages = deliveriesFor(
+    {
+      id: eventId,
+      tenant,
+      type: input.type,
+      ...(input.scope ? { scope: input.scope } : {}),
+      data: input.data,
+      receivedAt,
+    },
+    matching,
+  );
   // Booking events are kept as bookings for interlock authorisation (SPEC §4, §6).
   let booking: string | undefined;
   if (input.type.startsWith('event.')) {
@@ -225,52 +221,66 @@ async function testHook(req: ApiRequest): Promise<ApiResult> {
   return { statusCode: 200, body: attemptView(attempt) };
 }
 
-/**
- * Re-enqueues this tenant's dead-lettered deliveries (optionally one hook's). The DLQ is shared by
- * tenants: other messages are looked at, left in place and made visible again at the end.
- */
-async function redrive(req: ApiRequest): Promise<ApiResult> {
-  if (!req.principal.roles.has('admin')) throw new Forbidden('Re-driving the dead-letter queue needs admin');
-  const input = parseWith(redriveSchema, req.body);
-  const { queue } = queueing();
-  const tenant = req.principal.tenant;
-  const skipped: string[] = [];
-  let redriven = 0;
-  let unreadable = 0;
-  let examined = 0;
-  while (redriven < input.max && examined < input.max * 5) {
-    const batch = await queue.receiveDeadLetters(10, 30);
-    if (batch.length === 0) break;
-    for (const m of batch) {
-      examined++;
-      const letter = deadLetterSchema.safeParse(safeJson(m.Body));
-      const originalText = letter.success ? letter.data.original : (m.Body ?? '');
-      const original = deliveryMessageSchema.safeParse(safeJson(originalText));
-      const mine = original.success && original.data.tenant === tenant;
-      const wanted =
-        mine && (!input.hook_id || original.data.hookId === input.hook_id) && redriven < input.max;
-      if (!original.success) unreadable++;
-      if (!wanted || !original.success) {
-        skipped.push(m.ReceiptHandle!);
-        continue;
-      }
-      const attempts = letter.success ? letter.data.attempts : original.data.priorAttempts;
-      await queue.enqueue([{ ...original.data, priorAttempts: attempts }]);
-      await queue.deleteDeadLetter(m.ReceiptHandle!);
-      redriven++;
-    }
+/** Dead letters need the tenant's hooks (admin, staff, webhook_admin), or one visible hook. */
+async function deadLetterScope(req: ApiRequest, hookId: string | undefined): Promise<void> {
+  const { hookService } = services();
+  if (hookId !== undefined) await hookService.visibleHook(req.principal, hookId);
+  else if (hookService.requireHookAccess(req.principal) !== 'all') {
+    throw new Forbidden('A webhook user sees the dead letters of its granted hooks only: pass hook_id');
   }
-  await Promise.all(skipped.map((h) => queue.releaseDeadLetter(h).catch(() => undefined)));
-  logger.info('DLQ redrive', { redriven, examined });
-  return { statusCode: 200, body: { redriven, examined, unreadable_left: unreadable } };
 }
 
-function safeJson(text: string | undefined): unknown {
+async function listDeadLetters(req: ApiRequest): Promise<ApiResult> {
+  const query = parseWith(deadLetterListQuery, req.query);
+  await deadLetterScope(req, query.hook_id);
   try {
-    return JSON.parse(text ?? '');
-  } catch {
-    return undefined;
+    const page = await queueing().deadLetters.list(req.principal.tenant, {
+      limit: query.limit,
+      ...(query.hook_id ? { hookId: query.hook_id } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return {
+      statusCode: 200,
+      body: { dead_letters: page.letters.map(deadLetterView), next_cursor: page.nextCursor ?? null },
+    };
+  } catch (err) {
+    if (err instanceof InvalidCursor) throw new ValidationError([{ field: 'cursor', message: err.message }]);
+    throw err;
   }
+}
+
+/** Re-enqueues this tenant's dead letters: these ids, one hook's, or all; each keeps its webhook-id. */
+async function redriveDeadLetters(req: ApiRequest): Promise<ApiResult> {
+  const input = parseWith(deadLetterRedriveSchema, req.body);
+  await deadLetterScope(req, input.hook_id);
+  const result = await queueing().deadLetters.redrive(req.principal.tenant, {
+    ...(input.hook_id ? { hookId: input.hook_id } : {}),
+    ...(input.ids ? { ids: input.ids } : {}),
+  });
+  logger.info('Dead letters re-driven', { redriven: result.redriven, notFound: result.notFound.length });
+  return {
+    statusCode: 202,
+    body: { redriven: result.redriven, not_found: result.notFound, more: result.more },
+  };
+}
+
+/** Re-sends every delivery of the hook that ended failed in [since, until], each with its webhook-id. */
+async function recoverHook(req: ApiRequest): Promise<ApiResult> {
+  const input = parseWith(recoverInputSchema, req.body);
+  const hook = await services().hookService.visibleHook(req.principal, req.path.hookId ?? '');
+  if (!hook.enabled) {
+    throw new Conflict(
+      `Hook ${hook.id} is disabled${hook.disabled ? ` (${hook.disabled.reason})` : ''}; enable it first (PATCH /v1/hooks/${hook.id} {"enabled": true}), then recover`,
+    );
+  }
+  const since = new Date(input.since);
+  const until = input.until ? new Date(input.until) : new Date();
+  const recovered = await queueing().deadLetters.recover(req.principal.tenant, hook.id, since, until);
+  logger.info('Hook recovered', { hookId: hook.id, recovered });
+  return {
+    statusCode: 202,
+    body: { hook_id: hook.id, since: since.toISOString(), until: until.toISOString(), recovered },
+  };
 }
 
 export const handler = apiHandler({
@@ -278,5 +288,7 @@ export const handler = apiHandler({
   'GET /v1/events/{eventId}': getEvent,
   'GET /v1/hooks/{hookId}/deliveries': hookDeliveries,
   'POST /v1/hooks/{hookId}/test': testHook,
-  'POST /v1/dlq/redrive': redrive,
+  'POST /v1/hooks/{hookId}/recover': recoverHook,
+  'GET /v1/dead-letters': listDeadLetters,
+  'POST /v1/dead-letters/redrive': redriveDeadLetters,
 });

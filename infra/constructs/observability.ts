@@ -18,12 +18,15 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { resources } from '../../shared/resources.ts';
 import { serviceNameOf } from './latchkeyFunction.ts';
 
 export interface ObservabilityProps {
   functions: ReadonlyMap<string, IFunction>;
   queue: IQueue;
   deadLetterQueue: IQueue;
+  /** The ordered (FIFO) delivery queue's own safety-net DLQ. */
+  orderedDeadLetterQueue: IQueue;
   dispatcherId?: string;
   httpApi: IHttpApi;
   /** Subscribed to the alarm topic (it confirms the subscription from the email it receives). */
@@ -70,16 +73,23 @@ export class Observability extends Construct {
       period: Duration.minutes(1),
     });
     const oldestAge = props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) });
-    const alarms: Alarm[] = [
-      new Alarm(this, 'DeadLetters', {
-        alarmDescription:
-          'Deliveries are dead-lettered: inspect GET /v1/hooks/{id}/deliveries, fix, then POST /v1/dlq/redrive',
-        metric: dlqDepth,
+    const orderedDlqDepth = props.orderedDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+    });
+    // Tenants' dead letters live in the table (GET /v1/dead-letters); these queues are the safety
+    // net for messages nobody can attribute: unreadable ones, or a dispatcher crashing on them.
+    const safetyNet = (id: string, metric: IMetric, queue: string) =>
+      new Alarm(this, id, {
+        alarmDescription: `Messages reached the ${queue} safety-net DLQ (unreadable, or the dispatcher crashed on them ${resources.deliveryQueue.maxReceiveCount} times): read the reason in each message, fix, then move them back with the SQS console's "Start DLQ redrive"`,
+        metric,
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      });
+    const alarms: Alarm[] = [
+      safetyNet('DeadLetters', dlqDepth, 'delivery queue'),
+      safetyNet('OrderedDeadLetters', orderedDlqDepth, 'ordered delivery queue'),
       new Alarm(this, 'OldestMessageAge', {
         alarmDescription: 'The delivery queue is backing up (oldest message older than 1 h beyond retries)',
         metric: oldestAge,
@@ -193,7 +203,7 @@ export class Observability extends Construct {
         left: [latchkey('DeliveryLatency', d, 'p99'), latchkey('DeliveryLatency', d, 'p50')],
         width: 8,
       }),
-      new GraphWidget({ title: 'Queue', left: [dlqDepth], right: [oldestAge], width: 8 }),
+      new GraphWidget({ title: 'Queue', left: [dlqDepth, orderedDlqDepth], right: [oldestAge], width: 8 }),
     );
     this.dashboard.addWidgets(
       new GraphWidget({

@@ -99,17 +99,20 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
     if (options.consumeQueue ?? true) {
       for (const spec of functions.filter((f) => f.consumesDeliveryQueue)) {
         const handler = (await load(spec)) as Parameters<typeof startQueueConsumer>[0]['handler'];
-        consumers.push(
-          await startQueueConsumer({
-            sqs,
-            queueUrl: provisioned.deliveryQueueUrl,
-            handler,
-            functionId: spec.id,
-            batchSize: resources.dispatcher.batchSize,
-            timeoutMs: (spec.timeoutSeconds ?? resources.dispatcher.timeoutSeconds) * 1000,
-            log,
-          }),
-        );
+        // Two event sources, as in the stack: the standard queue and the ordered FIFO queue.
+        for (const queueUrl of [provisioned.deliveryQueueUrl, provisioned.orderedDeliveryQueueUrl]) {
+          consumers.push(
+            await startQueueConsumer({
+              sqs,
+              queueUrl,
+              handler,
+              functionId: spec.id,
+              batchSize: resources.dispatcher.batchSize,
+              timeoutMs: (spec.timeoutSeconds ?? resources.dispatcher.timeoutSeconds) * 1000,
+              log,
+            }),
+          );
+        }
       }
     }
     return {

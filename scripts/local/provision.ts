@@ -29,6 +29,7 @@ import { envNames, resources } from '../../shared/resources.ts';
 export interface ProvisionedResources {
   tableName: string;
   deliveryQueueUrl: string;
+  orderedDeliveryQueueUrl: string;
   deadLetterQueueUrl: string;
   /** The emulator's Cognito user pool (with Latchkey's resource server) where machine clients are created. */
   userPoolId: string;
@@ -50,9 +51,15 @@ async function ensureQueue(
   sqs: SQSClient,
   name: string,
   attributes: Record<string, string>,
+  /** Attributes a queue is created with and that cannot change afterwards (FifoQueue). */
+  createOnly: Record<string, string> = {},
 ): Promise<string> {
   try {
-    return (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl!;
+    return (
+      await sqs.send(
+        new CreateQueueCommand({ QueueName: name, Attributes: { ...createOnly, ...attributes } }),
+      )
+    ).QueueUrl!;
   } catch (err) {
     if ((err as Error).name !== 'QueueNameExists' && (err as Error).name !== 'QueueAlreadyExists') throw err;
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
@@ -143,23 +150,42 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
     }),
   );
 
-  const deadLetterQueueUrl = await ensureQueue(sqs, `${prefix}-deliveries-dlq`, {
-    MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds),
-  });
-  const dlqAttributes = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: deadLetterQueueUrl, AttributeNames: ['QueueArn'] }),
-  );
   const visibility = Number(
     process.env.LATCHKEY_VISIBILITY_TIMEOUT ?? deliveryQueue.visibilityTimeoutSeconds,
   );
-  const deliveryQueueUrl = await ensureQueue(sqs, `${prefix}-deliveries`, {
-    VisibilityTimeout: String(visibility),
-    MessageRetentionPeriod: String(deliveryQueue.retentionSeconds),
-    RedrivePolicy: JSON.stringify({
-      deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
-      maxReceiveCount: deliveryQueue.maxReceiveCount,
-    }),
-  });
+  /** A queue and its DLQ, as the Delivery construct declares them (FIFO: both FIFO). */
+  const queueWithDeadLetters = async (name: string, fifo: boolean): Promise<[string, string]> => {
+    const suffix = fifo ? '.fifo' : '';
+    const createOnly: Record<string, string> = fifo ? { FifoQueue: 'true' } : {};
+    const dlqUrl = await ensureQueue(
+      sqs,
+      `${prefix}-${name}-dlq${suffix}`,
+      { MessageRetentionPeriod: String(deadLetterQueue.retentionSeconds) },
+      createOnly,
+    );
+    const dlqAttributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queueUrl = await ensureQueue(
+      sqs,
+      `${prefix}-${name}${suffix}`,
+      {
+        VisibilityTimeout: String(visibility),
+        MessageRetentionPeriod: String(deliveryQueue.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttributes.Attributes?.QueueArn,
+          maxReceiveCount: deliveryQueue.maxReceiveCount,
+        }),
+      },
+      createOnly,
+    );
+    return [queueUrl, dlqUrl];
+  };
+  const [deliveryQueueUrl, deadLetterQueueUrl] = await queueWithDeadLetters('deliveries', false);
+  const [orderedDeliveryQueueUrl] = await queueWithDeadLetters(
+    'ordered-deliveries',
+    resources.orderedDeliveryQueue.fifo,
+  );
   const cognito = new CognitoIdentityProviderClient(clientConfig);
   const userPoolId = await ensureUserPool(cognito, `${prefix}-users`);
   ddb.destroy();
@@ -168,12 +194,14 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
   return {
     tableName,
     deliveryQueueUrl,
+    orderedDeliveryQueueUrl,
     deadLetterQueueUrl,
     userPoolId,
     env: {
       [envNames.userPoolId]: userPoolId,
       [envNames.table]: tableName,
       [envNames.deliveryQueueUrl]: deliveryQueueUrl,
+      [envNames.orderedDeliveryQueueUrl]: orderedDeliveryQueueUrl,
       [envNames.deadLetterQueueUrl]: deadLetterQueueUrl,
       [envNames.secretPrefix]: `latchkey/${prefix}`,
     },

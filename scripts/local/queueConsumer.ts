@@ -63,6 +63,14 @@ function toRecord(message: Message, queueArn: string): SQSRecord {
       SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
       SenderId: attributes.SenderId ?? 'local',
       ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      // FIFO queues: the event source passes these on, and the dispatcher orders by the group.
+      ...(attributes.MessageGroupId
+        ? {
+            MessageGroupId: attributes.MessageGroupId,
+            MessageDeduplicationId: attributes.MessageDeduplicationId,
+            SequenceNumber: attributes.SequenceNumber,
+          }
+        : {}),
     },
     messageAttributes,
     md5OfBody: message.MD5OfBody ?? '',

@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
 import { queryAll, queryPage } from './queryAll.ts';
@@ -35,6 +35,28 @@ export class DeliveryLog {
         },
       }),
     );
+  }
+
+  /**
+   * Counts an attempt of a delivery and returns its number. Counted here rather than from SQS's
+   * receive count, because a delivery held by its hook's rate limit or behind an ordered
+   * predecessor is received without being attempted.
+   */
+  async nextAttemptNumber(tenant: string, deliveryId: string, priorAttempts: number): Promise<number> {
+    const out = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `T#${tenant}#DLV#STATE#${deliveryId}`, sk: 'ATTEMPTS' },
+        UpdateExpression: 'ADD attempts :one SET expiresAt = :exp',
+        ExpressionAttributeValues: {
+          ':one': 1,
+          ':exp': Math.floor(Date.now() / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    // Counted attempts expire with the log; a redrive after that still continues from its count.
+    return Math.max(Number(out.Attributes?.attempts ?? 1), priorAttempts + 1);
   }
 
   async ofHook(

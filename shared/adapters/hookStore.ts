@@ -86,6 +86,74 @@ export class HookStore {
     return this.decode(out.Item);
   }
 
+  /**
+   * The hook and its breaker state: since when every delivery has failed (kept on the hook item
+   * beside the hook, so it costs no extra read; any write of the hook through the API clears it).
+   */
+  async getWithHealth(tenant: string, id: string): Promise<{ hook?: Hook; failingSince?: string }> {
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: keys.tenant(tenant), sk: keys.hook(id) } }),
+    );
+    const hook = this.decode(out.Item);
+    const failingSince = out.Item?.failingSince as string | undefined;
+    return { ...(hook ? { hook } : {}), ...(failingSince ? { failingSince } : {}) };
+  }
+
+  /** Starts the breaker's clock, unless another delivery already did. */
+  async markFailing(tenant: string, id: string, since: string): Promise<void> {
+    await this.updateHealth(tenant, id, 'SET failingSince = if_not_exists(failingSince, :s)', {
+      ':s': since,
+    });
+  }
+
+  /** A delivery succeeded: the hook is healthy again. */
+  async clearFailing(tenant: string, id: string): Promise<void> {
+    await this.updateHealth(tenant, id, 'REMOVE failingSince');
+  }
+
+  /**
+   * Disables the hook with the breaker's reason. Conditional on the stored hook still being the one
+   * read, so of several deliveries tripping the breaker at once only one disables it (and announces
+   * it), and an update made meanwhile through the API is not overwritten.
+   */
+  async disable(hook: Hook, reason: string, at: Date): Promise<Hook | undefined> {
+    const disabled: Hook = {
+      ...hook,
+      enabled: false,
+      disabled: { reason, at: at.toISOString() },
+      updatedAt: at.toISOString(),
+    };
+    try {
+      await this.put(disabled, hook, { ifUnchanged: true });
+      return disabled;
+    } catch (err) {
+      if ((err as Error).name === 'TransactionCanceledException') return undefined;
+      throw err;
+    }
+  }
+
+  private async updateHealth(
+    tenant: string,
+    id: string,
+    expression: string,
+    values?: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.tenant(tenant), sk: keys.hook(id) },
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ...(values ? { ExpressionAttributeValues: values } : {}),
+        }),
+      );
+    } catch (err) {
+      // The hook was deleted meanwhile: nothing to keep health for.
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
   async getByNumber(tenant: string, number: number): Promise<Hook | undefined> {
     const out = await this.db.send(
       new GetCommand({
@@ -150,7 +218,7 @@ export class HookStore {
    * it no longer has. `previous` is the stored version being replaced (undefined on create, where
    * the write fails if the id exists).
    */
-  async put(hook: Hook, previous?: Hook): Promise<void> {
+  async put(hook: Hook, previous?: Hook, options: { ifUnchanged?: boolean } = {}): Promise<void> {
     const pk = keys.tenant(hook.tenant);
     const items: TransactItem[] = [
       {
@@ -164,7 +232,16 @@ export class HookStore {
             entity: 'hook',
             hook: encodeHook(hook),
           },
-          ...(previous ? {} : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          ...(previous
+            ? options.ifUnchanged
+              ? {
+                  // Still exactly the hook that was read (the breaker disables what it saw, once).
+                  ConditionExpression: '#h = :previous',
+                  ExpressionAttributeNames: { '#h': 'hook' },
+                  ExpressionAttributeValues: { ':previous': encodeHook(previous) },
+                }
+              : {}
+            : { ConditionExpression: 'attribute_not_exists(pk)' }),
         },
       },
     ];

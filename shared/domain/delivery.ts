@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import type { Hook } from './hook.ts';
+import { orderingGroupOf } from './ordering.ts';
+import { buildPayload } from './payload.ts';
 
 /**
  * One SQS message = one delivery of one event to one hook. The `deliveryId` is the `webhook-id`
@@ -16,6 +19,11 @@ export const deliveryMessageSchema = z.object({
   occurredAt: z.string(),
   /** Attempts made before this message was (re)enqueued, e.g. before a DLQ redrive. */
   priorAttempts: z.number().int().min(0).default(0),
+  /**
+   * Ordered hooks only: the SQS FIFO message group (the hook, or the hook and the value of its
+   * ordering key). Deliveries of one group go out one at a time, in order.
+   */
+  orderingGroup: z.string().min(1).max(128).optional(),
 });
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;
 
@@ -57,4 +65,43 @@ export interface Attempt {
   /** Sent by `POST /v1/hooks/{id}/test`, not by an event. */
   test?: boolean;
   at: string;
+}
+
+/** An accepted event, as fan-out sees it. */
+export interface AcceptedEvent {
+  id: string;
+  tenant: string;
+  type: string;
+  scope?: string;
+  data: Record<string, unknown>;
+  receivedAt: string;
+}
+
+/**
+ * One delivery message per matching hook: the same `webhook-id` for every attempt of one
+ * (event, hook), and the ordering group of ordered hooks (from the payload the hook will get).
+ */
+export function deliveriesFor(
+  event: AcceptedEvent,
+  hooks: readonly Pick<Hook, 'id' | 'ordering' | 'data'>[],
+): DeliveryMessage[] {
+  return hooks.map((hook) => {
+    const group = orderingGroupOf(
+      hook,
+      buildPayload({ type: event.type, data: event.data, hookData: hook.data }),
+    );
+    return {
+      v: 1,
+      deliveryId: deliveryIdFor(event.id, hook.id),
+      tenant: event.tenant,
+      eventId: event.id,
+      hookId: hook.id,
+      type: event.type,
+      ...(event.scope ? { scope: event.scope } : {}),
+      data: event.data,
+      occurredAt: event.receivedAt,
+      priorAttempts: 0,
+      ...(group ? { orderingGroup: group } : {}),
+    };
+  });
 }

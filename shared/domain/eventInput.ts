@@ -48,12 +48,6 @@ export const eventInputSchema = z
   });
 export type EventInput = z.output<typeof eventInputSchema>;
 
-/** `POST /v1/dlq/redrive`: re-enqueue dead-lettered deliveries, optionally of one hook. */
-export const redriveSchema = z.strictObject({
-  hook_id: z.string().min(1).optional(),
-  max: z.number().int().min(1).max(1000).default(100),
-});
-
 /** The `Idempotency-Key` header of `POST /v1/events`: the same key within 24 h answers the first result. */
 export const idempotencyKey = z
   .string()

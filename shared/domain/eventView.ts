@@ -94,10 +94,3 @@ export function deliveriesView(attempts: Attempt[]): DeliveryView[] {
     };
   });
 }
-
-/** `POST /v1/dlq/redrive`. */
-export const redriveResultSchema = z.object({
-  redriven: z.number().int(),
-  examined: z.number().int(),
-  unreadable_left: z.number().int(),
-});

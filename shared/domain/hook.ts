@@ -1,3 +1,4 @@
+import type { HookOrdering } from './ordering.ts';
 import type { PayloadFormat } from './payload.ts';
 
 /**
@@ -53,7 +54,13 @@ export interface Hook {
   device: HookDevice;
   /** Per-target request timeout override in ms. */
   timeoutMs?: number;
+  /** Ordered delivery (absent on hooks stored before it existed: unordered). */
+  ordering?: HookOrdering;
+  /** Deliveries per second across all dispatchers; unset = unlimited. */
+  rateLimitPerSecond?: number;
   enabled: boolean;
+  /** Why the circuit breaker disabled the hook, and when; cleared when it is enabled again. */
+  disabled?: { reason: string; at: string };
   /** Secrets Manager name of this hook's HookCredentials; absent when it has none. */
   secretRef?: string;
   /** Set on the hooks a trigger manages: its PlaceOS/Rhombus subscriptions (SPEC §7.4). */
@@ -70,7 +77,12 @@ export interface HookCredentials {
   authHeaders?: Record<string, string>;
   /** Current signing secret (`whsec_<base64>` for the standard profile). */
   signingSecret?: string;
-  /** The secret before the last rotation, still used until `hook.signing.previousSecretExpiresAt`. */
+  /**
+   * Secrets replaced by rotations, each used until its own overlap ends (newest first). A second
+   * rotation inside the first's overlap keeps both earlier secrets verifying.
+   */
+  previousSigningSecrets?: { secret: string; until: string }[];
+  /** Before several overlaps were kept: the one previous secret, until `hook.signing.previousSecretExpiresAt`. */
   previousSigningSecret?: string;
 }
 
@@ -79,6 +91,7 @@ export function hasCredentials(credentials: HookCredentials): boolean {
     credentials.password !== undefined ||
     (credentials.authHeaders !== undefined && Object.keys(credentials.authHeaders).length > 0) ||
     credentials.signingSecret !== undefined ||
+    (credentials.previousSigningSecrets?.length ?? 0) > 0 ||
     credentials.previousSigningSecret !== undefined
   );
 }

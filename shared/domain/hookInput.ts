@@ -13,7 +13,10 @@ import {
   type SigningProfile,
   signingProfiles,
 } from './hook.ts';
+import { type OrderingMode, orderingModes } from './ordering.ts';
 import { payloadFormats, systemKeysIn } from './payload.ts';
+import { MAX_RATE_LIMIT_PER_SECOND } from './rateLimit.ts';
+import { previousSecretsInForce, rotateSigningSecret } from './signature.ts';
 
 /** A hook's `data` as JSON is at most this big: it is copied into every delivery. */
 export const MAX_HOOK_DATA_BYTES = 16 * 1024;
@@ -193,6 +196,12 @@ export const hookFields = {
   signing: signingInput.optional(),
   device: deviceInput.optional(),
   timeout_ms: z.number().int().min(100).max(30_000).nullable().optional(),
+  /** `none` (default), `hook` (one at a time, in order) or `key` (in order per `ordering_key` value). */
+  ordering: z.enum(orderingModes).optional(),
+  /** The top-level payload field whose value orders deliveries; only with `"ordering": "key"`. */
+  ordering_key: z.string().min(1).max(100).nullable().optional(),
+  /** Deliveries per second, across every dispatcher; `null` removes the limit. */
+  rate_limit_per_second: z.number().int().min(1).max(MAX_RATE_LIMIT_PER_SECOND).nullable().optional(),
   enabled: z.boolean().optional(),
 };
 
@@ -330,15 +339,19 @@ export function applyHookInput(
         signingIn?.secret !== undefined &&
         prevCreds.signingSecret !== undefined &&
         signingIn.secret !== prevCreds.signingSecret;
-      const overlap = signingIn?.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS;
-      if (rotated && overlap > 0) {
-        credentials.previousSigningSecret = prevCreds.signingSecret;
-        previousSecretExpiresAt = new Date(ctx.now.getTime() + overlap * 1000).toISOString();
-      } else if (!rotated && prevCreds.previousSigningSecret && prev?.signing.previousSecretExpiresAt) {
-        if (new Date(prev.signing.previousSecretExpiresAt) > ctx.now) {
-          credentials.previousSigningSecret = prevCreds.previousSigningSecret;
-          previousSecretExpiresAt = prev.signing.previousSecretExpiresAt;
-        }
+      const inForce = previousSecretsInForce(prevCreds, prev?.signing.previousSecretExpiresAt, ctx.now);
+      const previous = rotated
+        ? rotateSigningSecret(
+            inForce,
+            prevCreds.signingSecret!,
+            current,
+            signingIn?.overlap_seconds ?? DEFAULT_SECRET_OVERLAP_SECONDS,
+            ctx.now,
+          )
+        : inForce;
+      if (previous.length > 0) {
+        credentials.previousSigningSecrets = previous;
+        previousSecretExpiresAt = previous[0]!.until;
       }
     }
   }
@@ -360,9 +373,32 @@ export function applyHookInput(
 
   const timeoutIn = input.timeout_ms === null ? undefined : input.timeout_ms;
   const timeoutMs = input.timeout_ms !== undefined ? timeoutIn : keep ? prev?.timeoutMs : undefined;
+
+  // Ordering: `key` needs the payload field to order by; the field means nothing otherwise.
+  const orderingMode: OrderingMode = pick(input.ordering, prev?.ordering?.mode ?? 'none', 'none');
+  const keyGiven = input.ordering_key === null ? undefined : input.ordering_key;
+  const orderingKey =
+    input.ordering_key !== undefined
+      ? keyGiven
+      : keep && orderingMode === 'key'
+        ? prev?.ordering?.key
+        : undefined;
+  if (orderingMode === 'key' && orderingKey === undefined) {
+    errors.push({
+      field: 'ordering_key',
+      message: 'is required when ordering is "key": the top-level payload field to order by, e.g. "order_id"',
+    });
+  }
+  if (orderingMode !== 'key' && keyGiven !== undefined) {
+    errors.push({ field: 'ordering_key', message: 'is only used with "ordering": "key"' });
+  }
+  const rateIn = input.rate_limit_per_second === null ? undefined : input.rate_limit_per_second;
+  const rateLimitPerSecond =
+    input.rate_limit_per_second !== undefined ? rateIn : keep ? prev?.rateLimitPerSecond : undefined;
   if (errors.length > 0) return errors;
 
   const now = ctx.now.toISOString();
+  const enabled = pick(input.enabled, prev?.enabled ?? true, true);
   const hook: Hook = {
     id: ctx.id,
     number: ctx.number,
@@ -389,7 +425,11 @@ export function applyHookInput(
     },
     device,
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-    enabled: pick(input.enabled, prev?.enabled ?? true, true),
+    ordering: { mode: orderingMode, ...(orderingMode === 'key' && orderingKey ? { key: orderingKey } : {}) },
+    ...(rateLimitPerSecond !== undefined ? { rateLimitPerSecond } : {}),
+    enabled,
+    // The breaker's reason stays while the hook stays disabled; enabling it again clears it.
+    ...(!enabled && prev?.disabled && input.enabled === undefined ? { disabled: prev.disabled } : {}),
     ...(prev?.secretRef ? { secretRef: prev.secretRef } : {}),
     ...(prev?.triggerId ? { triggerId: prev.triggerId } : {}),
     createdAt: prev?.createdAt ?? now,

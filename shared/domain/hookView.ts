@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { deviceKinds, type Hook, hookMethods, signingProfiles } from './hook.ts';
+import { orderingModes } from './ordering.ts';
 import { payloadFormats } from './payload.ts';
 
 /**
@@ -38,9 +39,14 @@ export const hookViewSchema = z.object({
     on_means: z.enum(['unlocked', 'locked']),
   }),
   timeout_ms: z.number().int().nullable(),
+  ordering: z.enum(orderingModes),
+  ordering_key: z.string().nullable(),
+  rate_limit_per_second: z.number().int().nullable(),
   enabled: z.boolean(),
   /** Set on the hooks a trigger manages (its Rhombus subscriptions). */
   trigger_id: z.string().optional(),
+  disabled_reason: z.string().nullable().describe('why the circuit breaker disabled the hook'),
+  disabled_at: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
   warnings: z.array(z.string()).optional(),
@@ -85,8 +91,13 @@ export function hookView(hook: Hook, warnings: string[] = []): HookView {
     },
     device: { kind: hook.device.kind, channel: hook.device.channel, on_means: hook.device.onMeans },
     timeout_ms: hook.timeoutMs ?? null,
+    ordering: hook.ordering?.mode ?? 'none',
+    ordering_key: hook.ordering?.key ?? null,
+    rate_limit_per_second: hook.rateLimitPerSecond ?? null,
     enabled: hook.enabled,
     ...(hook.triggerId ? { trigger_id: hook.triggerId } : {}),
+    disabled_reason: hook.disabled?.reason ?? null,
+    disabled_at: hook.disabled?.at ?? null,
     created_at: hook.createdAt,
     updated_at: hook.updatedAt,
     ...(warnings.length ? { warnings } : {}),

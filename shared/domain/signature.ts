@@ -59,13 +59,16 @@ export function hexHmac(secret: string, message: string): string {
  * - Every profile: `content-type: application/json`, `webhook-id` and `webhook-timestamp`.
  * - `standard`: `webhook-signature` with one `v1,...` entry per secret (space-separated).
  * - `coreone`: `X-Coreone-Webhook-Type` always (receivers dispatch on it); with a secret,
- *   `X-Coreone-Webhook-Hash` (hex HMAC of the exact body) and `X-Coreone-Webhook-Hash-Previous`.
+ *   `X-Coreone-Webhook-Hash` (hex HMAC of the exact body) and `X-Coreone-Webhook-Hash-Previous` (one per previous secret, space-separated).
  * - `placeos`: the body always carries `timestamp` (as in the PlaceOS seed); with a secret also
  *   `signature` (hex HMAC of the timestamp) and, during an overlap, `signature_previous`.
  * - `none`, or no secrets: no signature.
  */
 export function signRequest(input: SignInput): SignedRequest {
-  const [current, previous] = input.secrets;
+  const [current, ...previousSecrets] = input.secrets;
+  // Several rotations inside their overlaps: one value per previous secret, space-separated.
+  const previous = (message: string) =>
+    previousSecrets.length > 0 ? previousSecrets.map((p) => hexHmac(p, message)).join(' ') : undefined;
   const unixTs = unixSeconds(input.timestamp);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -87,7 +90,8 @@ export function signRequest(input: SignInput): SignedRequest {
       const body = JSON.stringify(input.body);
       headers['X-Coreone-Webhook-Type'] = input.eventType;
       if (current !== undefined) headers['X-Coreone-Webhook-Hash'] = hexHmac(current, body);
-      if (previous !== undefined) headers['X-Coreone-Webhook-Hash-Previous'] = hexHmac(previous, body);
+      const hashPrevious = previous(body);
+      if (hashPrevious !== undefined) headers['X-Coreone-Webhook-Hash-Previous'] = hashPrevious;
       return { body, headers };
     }
     case 'placeos': {
@@ -95,11 +99,65 @@ export function signRequest(input: SignInput): SignedRequest {
       const signed: Record<string, unknown> = { ...input.body, timestamp };
       if (current !== undefined) signed.signature = hexHmac(current, timestamp);
       else delete signed.signature;
-      if (previous !== undefined) signed.signature_previous = hexHmac(previous, timestamp);
+      const signaturePrevious = previous(timestamp);
+      if (signaturePrevious !== undefined) signed.signature_previous = signaturePrevious;
       else delete signed.signature_previous;
       return { body: JSON.stringify(signed), headers };
     }
     case 'none':
       return { body: JSON.stringify(input.body), headers };
   }
+}
+
+/** A signing secret replaced by a rotation, still signed with until its own overlap ends. */
+export interface PreviousSecret {
+  secret: string;
+  until: string;
+}
+
+/**
+ * The replaced secrets still in their overlap at `now`, newest first. Reads the list kept since
+ * overlaps stack, and the single previous secret of hooks saved before (with its expiry from the
+ * hook item).
+ */
+export function previousSecretsInForce(
+  credentials: { previousSigningSecrets?: PreviousSecret[]; previousSigningSecret?: string },
+  legacyUntil: string | undefined,
+  now: Date,
+): PreviousSecret[] {
+  const all = [...(credentials.previousSigningSecrets ?? [])];
+  if (credentials.previousSigningSecret && legacyUntil)
+    all.push({ secret: credentials.previousSigningSecret, until: legacyUntil });
+  const seen = new Set<string>();
+  return all
+    .filter((p) => Date.parse(p.until) > now.getTime())
+    .sort((a, b) => Date.parse(b.until) - Date.parse(a.until))
+    .filter((p) => !seen.has(p.secret) && seen.add(p.secret) !== undefined);
+}
+
+/**
+ * The previous secrets after rotating from `replaced` to `next`: the replaced one joins for
+ * `overlapSeconds`, and every earlier one stays until its own overlap ends — a second rotation
+ * inside the first's overlap no longer drops the first secret. `next` itself is never a
+ * "previous" one.
+ */
+export function rotateSigningSecret(
+  inForce: PreviousSecret[],
+  replaced: string,
+  next: string,
+  overlapSeconds: number,
+  now: Date,
+): PreviousSecret[] {
+  const joined =
+    overlapSeconds > 0
+      ? [
+          { secret: replaced, until: new Date(now.getTime() + overlapSeconds * 1000).toISOString() },
+          ...inForce,
+        ]
+      : inForce;
+  return previousSecretsInForce(
+    { previousSigningSecrets: joined.filter((p) => p.secret !== next) },
+    undefined,
+    now,
+  );
 }

@@ -8,7 +8,7 @@ import type { Hook, HookCredentials } from '../domain/hook.ts';
 import { deliveryBody } from '../domain/payload.ts';
 import { credentialForms, redact } from '../domain/redaction.ts';
 import { type AttemptOutcome, type Decision, decide, describeOutcome } from '../domain/retryPolicy.ts';
-import { signRequest } from '../domain/signature.ts';
+import { previousSecretsInForce, signRequest } from '../domain/signature.ts';
 
 /** Names the event type on every delivery, whatever the signing profile. */
 export const EVENT_TYPE_HEADER = 'latchkey-event-type';
@@ -74,12 +74,8 @@ export class DeliveryService {
 
   signingSecrets(hook: Hook, credentials: HookCredentials): string[] {
     if (hook.signing.profile === 'none' || !credentials.signingSecret) return [];
-    const secrets = [credentials.signingSecret];
-    const until = hook.signing.previousSecretExpiresAt;
-    if (credentials.previousSigningSecret && until && Date.parse(until) > this.now().getTime()) {
-      secrets.push(credentials.previousSigningSecret);
-    }
-    return secrets;
+    const previous = previousSecretsInForce(credentials, hook.signing.previousSecretExpiresAt, this.now());
+    return [credentials.signingSecret, ...previous.map((p) => p.secret)];
   }
 
   async attempt(

@@ -3,6 +3,7 @@ import { AuditStore } from '../adapters/auditStore.ts';
 import { dynamoDb } from '../adapters/awsClients.ts';
 import { BookingStore } from '../adapters/bookingStore.ts';
 import { CatalogStore } from '../adapters/catalogStore.ts';
+import { DeadLetterStore } from '../adapters/deadLetterStore.ts';
 import { DeliveryLog } from '../adapters/deliveryLog.ts';
 import { EventStore } from '../adapters/eventStore.ts';
 import { GrantStore } from '../adapters/grantStore.ts';
@@ -22,6 +23,7 @@ function build() {
     catalog: new CatalogStore(dynamoDb, table),
     grants: new GrantStore(dynamoDb, table),
     deliveryLog: new DeliveryLog(dynamoDb, table),
+    deadLetterStore: new DeadLetterStore(dynamoDb, table),
     events: new EventStore(dynamoDb, table),
     bookings: new BookingStore(dynamoDb, table),
     serviceStore: new ServiceStore(dynamoDb, table),

@@ -117,7 +117,13 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     const hook = created.body as Json;
     const failing = await call(app, 'POST', '/v1/hooks', {
       token: admin,
-      body: { name: 'Down', events: ['order.created'], url: `http://127.0.0.1:${closedPort}/down` },
+      // Ordered: its delivery goes through the FIFO queue and the Dispatcher's second event source.
+      body: {
+        name: 'Down',
+        events: ['order.created'],
+        url: `http://127.0.0.1:${closedPort}/down`,
+        ordering: 'hook',
+      },
     });
     expect(failing.status, failing.text).toBe(201);
 
@@ -127,8 +133,8 @@ describe('the deployed bundles, run as Lambda runs them', () => {
     const [test] = receiver.received.filter((r) => r.path === '/orders');
     expect(new Webhook(signingSecret).verify(test!.body, test!.headers)).toMatchObject({ test: true });
 
-    // Events → queue → Dispatcher batch: one delivered signed with basic auth, one postponed
-    // (connection refused).
+    // Events → queues → Dispatcher batches: one delivered signed with basic auth, one (ordered, on
+    // the FIFO queue) postponed (connection refused).
     const published = await call(app, 'POST', '/v1/events', {
       token: admin,
       body: { type: 'order.created', data: { order_id: 'o-bundle-1' } },

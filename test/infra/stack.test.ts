@@ -44,7 +44,7 @@ describe('the Latchkey stack', () => {
   });
 
   it('has the delivery queue with a redrive policy to its DLQ and a visibility timeout of 6x the dispatcher', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 4);
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: resources.deliveryQueue.visibilityTimeoutSeconds,
       RedrivePolicy: {
@@ -86,7 +86,9 @@ describe('the Latchkey stack', () => {
         'POST /v1/hooks',
         'POST /v1/events',
         'GET /v1/openapi.json',
-        'POST /v1/dlq/redrive',
+        'POST /v1/hooks/{hookId}/recover',
+        'GET /v1/dead-letters',
+        'POST /v1/dead-letters/redrive',
       ]),
     );
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
@@ -124,6 +126,44 @@ describe('the Latchkey stack', () => {
     expect(variables.filter((v) => /query|querystring|path|requestline/i.test(v))).toEqual([]);
   });
 
+  it('has the ordered FIFO queue with its own FIFO DLQ, feeding the dispatcher', () => {
+    const queues = template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } });
+    const ids = Object.keys(queues);
+    const orderedId = ids.find((id) => id.includes('OrderedQueue'))!;
+    const dlqId = ids.find((id) => id.includes('OrderedDeadLetterQueue'))!;
+    expect(ids).toHaveLength(2);
+    expect(queues[orderedId]!.Properties).toMatchObject({
+      VisibilityTimeout: resources.deliveryQueue.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },
+        maxReceiveCount: resources.deliveryQueue.maxReceiveCount,
+      },
+    });
+    const dispatcherId = Object.keys(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('Delivers queued') },
+      }),
+    )[0]!;
+    // FIFO event sources take no batching window; batch item failures hold a group behind a retry.
+    const mapping = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { EventSourceArn: { 'Fn::GetAtt': [orderedId, 'Arn'] } },
+      }),
+    );
+    expect(mapping).toHaveLength(1);
+    expect(mapping[0]!.Properties).toMatchObject({
+      FunctionName: { Ref: dispatcherId },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: resources.dispatcher.batchSize,
+    });
+    expect(mapping[0]!.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlqId, 'QueueName'] } }],
+    });
+  });
+
   it('feeds the dispatcher from the delivery queue with batch item failures', () => {
     const dispatcher = functions.find((f) => f.consumesDeliveryQueue);
     expect(dispatcher?.id).toBe('Dispatcher');
@@ -133,7 +173,7 @@ describe('the Latchkey stack', () => {
       MaximumBatchingWindowInSeconds: resources.dispatcher.maxBatchingWindowSeconds,
       EventSourceArn: Match.anyValue(),
     });
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Description: Match.stringLikeRegexp('Delivers queued'),
       Timeout: resources.dispatcher.timeoutSeconds,

@@ -355,8 +355,11 @@ describe('strict claims', () => {
     ['["x,admin"]', ['x,admin']],
     ['"admin" (not a list)', 'admin'],
     ['"[admin]" (a string, not a list)', '[admin]'],
-  ])('roles %s are not admin: POST /v1/dlq/redrive is 403', async (_label, roles) => {
-    const res = await call(app, 'POST', '/v1/dlq/redrive', { token: await person({ roles }), body: {} });
+  ])('roles %s are not admin: POST /v1/dead-letters/redrive is 403', async (_label, roles) => {
+    const res = await call(app, 'POST', '/v1/dead-letters/redrive', {
+      token: await person({ roles }),
+      body: {},
+    });
     expect(res.status, res.text).toBe(403);
   });
 

@@ -44,7 +44,8 @@ describe('event ingest and delivery', () => {
 
   const at = (path: string) => h.at(path);
   const arrived = (path: string, n = 1) => h.arrived(path, n);
-  const deadLetters = (match: string | ((letter: Json) => boolean)) => h.deadLetters(match);
+  const hookDeadLetters = (token: string, hookId: string) => h.deadLetters(token, hookId);
+  const safetyNetLetters = (match: (letter: Json) => boolean) => h.safetyNet(match);
 
   it('fans an event out to every enabled hook that matches its type and scope, and no other', async () => {
     const { token } = await setup();
@@ -200,21 +201,21 @@ describe('event ingest and delivery', () => {
     await publish(token, { type: 'order.created', data: { order_id: 'o-1' } });
     const [rejected] = await arrived(path);
     const letters = await eventually(async () => {
-      const l = await deadLetters(h.id);
+      const l = await hookDeadLetters(token, h.id);
       return l.length > 0 ? l : undefined;
     });
     expect(letters[0]).toMatchObject({ reason: 'HTTP 400 Bad Request: not retried', attempts: 1 });
     await new Promise((r) => setTimeout(r, 1200));
     expect(at(path)).toHaveLength(1); // not retried
 
-    const forbidden = await call(app, 'POST', '/v1/dlq/redrive', {
-      token: await tokenFor(newTenant(), ['staff']),
+    const forbidden = await call(app, 'POST', '/v1/dead-letters/redrive', {
+      token: await tokenFor(newTenant(), ['user']),
       body: {},
     });
     expect(forbidden.status).toBe(403);
-    const redrive = await call(app, 'POST', '/v1/dlq/redrive', { token, body: { hook_id: h.id } });
-    expect(redrive.status).toBe(200);
-    expect(redrive.body).toMatchObject({ redriven: 1 });
+    const redrive = await call(app, 'POST', '/v1/dead-letters/redrive', { token, body: { hook_id: h.id } });
+    expect(redrive.status).toBe(202);
+    expect(redrive.body).toEqual({ redriven: 1, not_found: [], more: false });
     const [, again] = await arrived(path, 2);
     expect(again!.headers['webhook-id']).toBe(rejected!.headers['webhook-id']);
     const log = await call(app, 'GET', `/v1/hooks/${h.id}/deliveries`, { token });
@@ -231,7 +232,7 @@ describe('event ingest and delivery', () => {
     receiver.reply({ delayMs: 2000 }, { delayMs: 2000 }, { delayMs: 2000 });
     await publish(token, { type: 'order.created', data: { order_id: 'o-1' } });
     const letters = await eventually(async () => {
-      const l = await deadLetters(h.id);
+      const l = await hookDeadLetters(token, h.id);
       return l.length > 0 ? l : undefined;
     }, 20_000);
     expect(letters[0]!.reason).toMatch(/^gave up after 3 attempts: .*300 ms/);
@@ -289,7 +290,7 @@ describe('event ingest and delivery', () => {
       new SendMessageCommand({ QueueUrl: app.resources.deliveryQueueUrl, MessageBody: 'not json at all' }),
     );
     const letter = await eventually(
-      async () => (await deadLetters((l) => l.original === 'not json at all'))[0],
+      async () => (await safetyNetLetters((l) => l.original === 'not json at all'))[0],
     );
     expect(letter.reason).toMatch(/^unreadable delivery message/);
   });

@@ -177,7 +177,9 @@ describe('seed fidelity and the delivery contract', () => {
           }),
         }),
       );
-      const letter = await eventually(async () => (await h.deadLetters(target.id))[0]);
+      // The tenant's dead letters (the table), not the shared safety-net queue.
+      const letter = await eventually(async () => (await h.deadLetters(staff, target.id))[0]);
+      expect(letter.delivery_id).toBe(deliveryId);
       expect(letter.reason).toBe(
         `interlock.unlock to hook ${target.id} refused: interlock targets are called only by the interlock routes`,
       );

@@ -95,6 +95,7 @@ export function emulatorResources(
   const physical = new Map([
     [logicalId(stack.store.table), provisioned.tableName],
     [logicalId(stack.delivery.queue), provisioned.deliveryQueueUrl],
+    [logicalId(stack.delivery.orderedQueue), provisioned.orderedDeliveryQueueUrl],
     [logicalId(stack.delivery.deadLetterQueue), provisioned.deadLetterQueueUrl],
   ]);
   const { userPool, userPoolDomain } = stack.api;

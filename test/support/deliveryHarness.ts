@@ -1,11 +1,12 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type Received, type Receiver, startReceiver } from './receiver.ts';
-import { eventually, type Json, startTestApp } from './testApp.ts';
+import { call, eventually, type Json, startTestApp } from './testApp.ts';
 
 /**
  * What a delivery test file needs: the local app (with its queue consumer), a receiver, an SQS
- * client on the emulator for the queues, and the waits on what the receiver and the DLQ got.
+ * client on the emulator for the queues, and the waits on what the receiver, the tenant's dead
+ * letters and the safety-net DLQ got.
  */
 export interface DeliveryHarness {
   app: LocalApp;
@@ -15,8 +16,10 @@ export interface DeliveryHarness {
   at(path: string): Received[];
   /** Waits until the receiver got `n` requests on this path. */
   arrived(path: string, n?: number): Promise<Received[]>;
-  /** Dead letters that match (a hook id or a predicate): read and put back (visibility 0). */
-  deadLetters(match: string | ((letter: Json) => boolean)): Promise<Json[]>;
+  /** A hook's dead letters as its tenant lists them (`GET /v1/dead-letters?hook_id=`). */
+  deadLetters(token: string, hookId: string): Promise<Json[]>;
+  /** Safety-net SQS DLQ messages that match: read and put back (visibility 0). */
+  safetyNet(match: (letter: Json) => boolean): Promise<Json[]>;
   stop(): Promise<void>;
 }
 
@@ -35,8 +38,12 @@ export async function startDeliveryHarness(env: Record<string, string>): Promise
     sqs,
     at,
     arrived: (path, n = 1) => eventually(() => (at(path).length >= n ? at(path) : undefined)),
-    deadLetters: async (match) => {
-      const wanted = typeof match === 'string' ? (l: Json) => l.hookId === match : match;
+    deadLetters: async (token, hookId) => {
+      const res = await call(app, 'GET', `/v1/dead-letters?hook_id=${hookId}`, { token });
+      if (res.status !== 200) throw new Error(`GET /v1/dead-letters answered ${res.status}: ${res.text}`);
+      return (res.body as Json).dead_letters as Json[];
+    },
+    safetyNet: async (wanted) => {
       const out = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: app.resources.deadLetterQueueUrl,

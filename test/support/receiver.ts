@@ -40,6 +40,8 @@ export interface Receiver {
   /** Replies used in order, one per request; after them, `fallback`. */
   reply(...replies: Reply[]): void;
   fallback: Reply;
+  /** Decides the reply from the request itself (before the scripted replies); undefined: fall through. */
+  route?: (request: Received) => Reply | undefined;
   close(): Promise<void>;
 }
 
@@ -81,7 +83,7 @@ export async function startReceiver(options: { https?: boolean; port?: number } 
       }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      received.push({
+      const request: Received = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers,
@@ -89,8 +91,9 @@ export async function startReceiver(options: { https?: boolean; port?: number } 
         json,
         connection: sockets.get(req.socket) ?? -1,
         at: Date.now(),
-      });
-      const reply = queue.shift() ?? receiver.fallback;
+      };
+      received.push(request);
+      const reply = receiver.route?.(request) ?? queue.shift() ?? receiver.fallback;
       const send = () => {
         const headers = { 'content-type': 'application/json', ...reply.headers };
         if (reply.reason !== undefined) res.writeHead(reply.status ?? 200, reply.reason, headers);
