@@ -195,6 +195,8 @@ export class Observability extends Construct {
           latchkey('DeliverySucceeded', d),
           latchkey('DeliveryFailed', d),
           latchkey('DeliveryRetried', d),
+          latchkey('DeliveryThrottled', d),
+          latchkey('HookDisabled', d),
         ],
         width: 8,
       }),

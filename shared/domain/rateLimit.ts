@@ -15,7 +15,7 @@
 /** The window the limit applies to. */
 export const RATE_WINDOW_MS = 1000;
 /** Extra room so network jitter cannot squeeze `limit + 1` deliveries into one receiver second. */
-export const RATE_GUARD_MS = 50;
+export const RATE_GUARD_MS = 100;
 /** The most a held delivery's spread adds (seconds). */
 export const MAX_THROTTLE_SPREAD_SECONDS = 30;
 export const MAX_RATE_LIMIT_PER_SECOND = 1000;

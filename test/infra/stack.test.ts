@@ -303,7 +303,14 @@ describe('the Latchkey stack', () => {
   it('graphs the metrics the functions emit, with the service dimension Powertools adds', () => {
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
     const body = JSON.stringify(dashboard?.Properties?.DashboardBody);
-    for (const name of ['DeliverySucceeded', 'DeliveryFailed', 'DeliveryRetried', 'DeliveryLatency']) {
+    for (const name of [
+      'DeliverySucceeded',
+      'DeliveryFailed',
+      'DeliveryRetried',
+      'DeliveryLatency',
+      'DeliveryThrottled',
+      'HookDisabled',
+    ]) {
       expect(body).toContain(`\\"${name}\\",\\"service\\",\\"latchkey-dispatcher\\"`);
     }
     for (const name of ['InterlockSucceeded', 'InterlockFailed', 'InterlockDenied']) {

@@ -7,13 +7,14 @@ import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '
 /**
  * Delivery control against the emulator with real receivers: ordered hooks (SQS FIFO), the rate
  * limit measured at the receiver, dead letters by tenant, recovery, stacked secret rotations.
- * Retries are shortened to 1 s (three attempts) through DELIVERY_RETRY_SCHEDULE_SECONDS.
+ * One retry, 3 s after the first attempt (DELIVERY_RETRY_SCHEDULE_SECONDS=3): long enough that
+ * "went while the other waited" cannot be a race, short enough to keep the file fast.
  */
 describe('delivery control', () => {
   let app: LocalApp;
   let receiver: Receiver;
   beforeAll(async () => {
-    app = await startTestApp({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1' });
+    app = await startTestApp({ DELIVERY_RETRY_SCHEDULE_SECONDS: '3' });
   });
   afterAll(async () => {
     await app?.stop();

@@ -443,7 +443,7 @@ describe('hook management API', () => {
         password,
         authHeaders: { 'x-api-key': headerValue },
         signingSecret: newSecret,
-        previousSigningSecret: signingSecret,
+        previousSigningSecrets: [{ secret: signingSecret, until: expect.any(String) }],
       });
     } finally {
       output.stop();
