@@ -76,7 +76,7 @@ describe('alarms reach people', () => {
     ]);
     expect(named('5xx')).toEqual([expect.objectContaining({ Namespace: 'AWS/ApiGateway' })]);
     expect(named('Errors')).toHaveLength(2); // dispatcher and Events
-    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    expect(named('ApproximateNumberOfMessagesVisible')).toHaveLength(2); // both safety-net DLQs
     expect(named('ApproximateAgeOfOldestMessage')).toHaveLength(1);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([{ Ref: expect.stringMatching(/Alarms/) }]);
