@@ -7,15 +7,18 @@ import http from 'node:http';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSRecord } from 'aws-lambda';
 import { Agent } from 'undici';
+import type { DeadLetterStore } from '../shared/adapters/deadLetterStore.ts';
 import type { DeliveryLog } from '../shared/adapters/deliveryLog.ts';
 import type { DeliveryQueue } from '../shared/adapters/deliveryQueue.ts';
 import type { HookStore } from '../shared/adapters/hookStore.ts';
 import { createOutboundHttp } from '../shared/adapters/outboundHttp.ts';
+import type { RateLimiter } from '../shared/adapters/rateLimiter.ts';
 import { SecretStore } from '../shared/adapters/secretStore.ts';
 import type { DeliveryMessage } from '../shared/domain/delivery.ts';
 import type { Hook } from '../shared/domain/hook.ts';
 import { DeliveryService } from '../shared/services/deliveryService.ts';
 import { Dispatcher } from '../shared/services/dispatcher.ts';
+import type { EventPublisher } from '../shared/services/eventPublisher.ts';
 import { percentile } from './table.ts';
 
 export interface PathFigures {
@@ -108,11 +111,20 @@ const delivery = new DeliveryService({
 const unexpected = async () => {
   throw new Error('bench delivery was not a success');
 };
-const dispatcher = new Dispatcher(
-  { get: async () => hook } as unknown as HookStore,
-  { postpone: unexpected, deadLetter: unexpected } as unknown as DeliveryQueue,
+const dispatcher = new Dispatcher({
+  hooks: { getWithHealth: async () => ({ hook }) } as unknown as HookStore,
+  queue: { postpone: unexpected, deadLetter: unexpected } as unknown as DeliveryQueue,
   delivery,
-);
+  deadLetters: { record: unexpected, groupMarker: unexpected } as unknown as DeadLetterStore,
+  // The attempt counter is one DynamoDB update in the real dispatcher; here it counts in memory.
+  log: {
+    record: async () => undefined,
+    nextAttemptNumber: async (_t: string, _d: string, prior: number) => prior + 1,
+  } as unknown as DeliveryLog,
+  limiter: { take: unexpected } as unknown as RateLimiter,
+  publisher: { publish: unexpected } as unknown as EventPublisher,
+  disableAfterMs: Number.POSITIVE_INFINITY,
+});
 
 function message(i: number, data: Record<string, unknown>): DeliveryMessage {
   return {
