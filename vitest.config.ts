@@ -15,6 +15,7 @@ const awsCallLog = (tier: string) => ({
  *    process, the template's environment, the SDK only where the runtime has it); calls recorded
  *  - infra: CDK assertions and cdk-nag on the synthesized stack
  *  - fuzz: Schemathesis against local mode from the OpenAPI document (zero failures)
+ *  - browser: the staff console in a real headless Chromium against local mode
  *  - e2e: `npm start` as a user runs it
  *  - iam: after the others (groupOrder 2), evaluates every recorded call against the calling
  *    function's role in the synthesized template with a real IAM policy evaluator
@@ -84,6 +85,16 @@ export default defineConfig({
           // The fuzzer's calls reach more code paths than the scripted tests: the IAM tier checks them too.
           env: awsCallLog('fuzz'),
           testTimeout: 480_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/support/browserGlobalSetup.ts', 'test/support/emulatorGlobalSetup.ts'],
+          testTimeout: 60_000,
           hookTimeout: 120_000,
         },
       },

@@ -11,6 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { functions } from '../../functions/manifest.ts';
 import { recordAwsCalls } from '../../shared/adapters/awsCallRecorder.ts';
 import { clientSettingNames, resources } from '../../shared/resources.ts';
+import { consoleSite } from './consoleSite.ts';
 import { type RunningEmulator, startEmulator } from './emulator.ts';
 import { compileRoutes, type HandlerLoader, loadHandler, startHttpApi } from './httpApi.ts';
 import { type ProvisionedResources, provision } from './provision.ts';
@@ -85,6 +86,7 @@ export async function startLocalApp(options: LocalAppOptions = {}): Promise<Loca
       port: options.port ?? 3000,
       log,
       tokenEndpoint: (body, authorization) => clientCredentialsToken(pool, body, authorization),
+      site: await consoleSite(),
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;

@@ -11,6 +11,7 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructured
 import type { FunctionSpec } from '../../functions/manifest.ts';
 import { awsCallScope, recordInvocation } from '../../shared/adapters/awsCallRecorder.ts';
 import { flattenClaim } from '../../shared/http/principal.ts';
+import type { ConsoleSite } from './consoleSite.ts';
 import { verifyToken } from './jwt.ts';
 import { lambdaContext } from './lambdaContext.ts';
 
@@ -130,6 +131,11 @@ export function malformedQuery(search: string): string | undefined {
   return undefined;
 }
 
+async function readFullBody(req: IncomingMessage): Promise<Buffer> {
+  const body = await readBody(req);
+  return body === 'too-large' ? Buffer.alloc(0) : body;
+}
+
 function toClaimStrings(payload: Record<string, unknown>): Record<string, string> {
   // API Gateway passes claims as strings; arrays as "[a b]".
   const claims: Record<string, string> = {};
@@ -147,6 +153,8 @@ export interface HttpApiOptions {
     body: string,
     authorization: string | undefined,
   ) => Promise<{ status: number; body: unknown }>;
+  /** The staff console's static site at /console/ (what CloudFront serves in AWS). */
+  site?: ConsoleSite;
 }
 
 export async function startHttpApi({
@@ -155,6 +163,7 @@ export async function startHttpApi({
   host = '127.0.0.1',
   log,
   tokenEndpoint,
+  site,
 }: HttpApiOptions): Promise<Server> {
   const server = createServer(async (req, res) => {
     const started = Date.now();
@@ -172,6 +181,7 @@ export async function startHttpApi({
         send(res, out.status, JSON.stringify(out.body), { 'cache-control': 'no-store' });
         return;
       }
+      if (site && (await site(req, res, url, async () => readFullBody(req)))) return;
       if (!route) {
         send(res, 404, JSON.stringify({ message: 'Not Found' }));
         return;

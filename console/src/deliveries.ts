@@ -1,0 +1,239 @@
+import { api, enc } from './api.ts';
+import { type Child, field, h, notice, replace, time } from './dom.ts';
+import { actionButton, failure, heading, type Page, table } from './page.ts';
+import { isAdmin } from './session.ts';
+import type { AttemptView, HookView } from './types.ts';
+
+/**
+ * Deliveries: a hook's attempts (status, latency, error, response excerpt, next attempt),
+ * "send a test" with its result (CoreOne's step 3), and the hook's failed deliveries with a
+ * redrive of its dead letters (admins). The event page shows one event's deliveries.
+ */
+function attemptRows(attempts: AttemptView[]): Child[][] {
+  return attempts.map((a) => [
+    time(a.at),
+    a.test ? `${a.type} (test)` : h('a', { href: `#/events/${enc(a.event_id)}` }, a.type),
+    String(a.attempt),
+    h('span', { class: `state ${a.result}` }, a.result),
+    a.status === null ? '—' : String(a.status),
+    `${a.latency_ms} ms`,
+    a.error ?? '—',
+    a.response ? h('details', {}, h('summary', {}, 'Response'), h('pre', {}, a.response)) : '—',
+    time(a.next_attempt_at),
+  ]);
+}
+
+const attemptHeaders = [
+  'When',
+  'Event',
+  'Attempt',
+  'Result',
+  'HTTP status',
+  'Latency',
+  'Error',
+  'Response (first 1 KB)',
+  'Next attempt',
+];
+
+function describeAttempt(a: AttemptView): string {
+  const answered = a.status === null ? 'no HTTP answer' : `HTTP ${a.status}`;
+  return `${a.result === 'succeeded' ? 'succeeded' : 'failed'}: ${answered} in ${a.latency_ms} ms${a.error ? ` — ${a.error}` : ''}`;
+}
+
+export const deliveriesPage: Page = async (ctx) => {
+  const hookId = ctx.params[0] ?? '';
+  const status = h('div', { class: 'status-area' });
+  replace(ctx.main, heading('Deliveries'), status);
+  let hook: HookView;
+  try {
+    hook = await api<HookView>('GET', `/v1/hooks/${enc(hookId)}`);
+  } catch (err) {
+    replace(status, failure(err, 'Could not load the hook'));
+    return;
+  }
+  const testResult = h('div', { class: 'status-area' });
+  const attemptsRegion = h('div', {});
+  const failedRegion = h('div', {});
+  const attempts: AttemptView[] = [];
+  let cursor: string | null = null;
+
+  const render = () => {
+    replace(
+      attemptsRegion,
+      attempts.length === 0
+        ? h('p', {}, 'No delivery attempts yet.')
+        : table(`Attempts to ${hook.name}, newest first`, attemptHeaders, attemptRows(attempts)),
+      cursor && actionButton('Load older attempts', load),
+    );
+    const failed = attempts.filter((a) => a.result === 'failed' && !a.test);
+    replace(
+      failedRegion,
+      failed.length === 0
+        ? h('p', {}, 'No failed deliveries among the attempts shown.')
+        : table('Failed deliveries (dead-lettered)', attemptHeaders, attemptRows(failed)),
+    );
+  };
+  async function load(): Promise<void> {
+    try {
+      const page = await api<{ attempts: AttemptView[]; next_cursor: string | null }>(
+        'GET',
+        `/v1/hooks/${enc(hook.id)}/deliveries?limit=25${cursor ? `&cursor=${enc(cursor)}` : ''}`,
+      );
+      attempts.push(...page.attempts);
+      cursor = page.next_cursor;
+      render();
+    } catch (err) {
+      replace(status, failure(err, 'Could not list attempts'));
+    }
+  }
+  const reload = async () => {
+    attempts.length = 0;
+    cursor = null;
+    await load();
+  };
+
+  ctx.main.append(
+    h(
+      'p',
+      {},
+      'Hook ',
+      h('a', { href: `#/hooks/${enc(hook.id)}` }, hook.name),
+      ` — ${hook.method} `,
+      h('span', { class: 'url' }, hook.url),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      actionButton('Send a test', async () => {
+        replace(testResult, notice('info', 'Sending test.ping …'));
+        try {
+          const attempt = await api<AttemptView>('POST', `/v1/hooks/${enc(hook.id)}/test`);
+          replace(
+            testResult,
+            notice(
+              attempt.result === 'succeeded' ? 'ok' : 'error',
+              h('p', {}, `Test delivery ${describeAttempt(attempt)}`),
+              attempt.response && h('pre', {}, attempt.response),
+            ),
+          );
+          await reload();
+        } catch (err) {
+          replace(testResult, failure(err, 'The test was not sent'));
+        }
+      }),
+      actionButton('Refresh', reload),
+    ),
+    testResult,
+    h(
+      'section',
+      { 'aria-labelledby': 'attempts-h' },
+      h('h2', { id: 'attempts-h' }, 'Attempts'),
+      attemptsRegion,
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'dead-h' },
+      h('h2', { id: 'dead-h' }, 'Dead letters'),
+      h(
+        'p',
+        {},
+        'Deliveries that failed for good (a permanent error, retries exhausted, or the hook disabled) wait in the dead-letter queue.',
+      ),
+      failedRegion,
+      isAdmin(ctx.session) && redriveControls(hook.id),
+    ),
+  );
+  await load();
+};
+
+function redriveControls(hookId?: string): HTMLElement {
+  const result = h('div', { class: 'status-area' });
+  return h(
+    'div',
+    {},
+    actionButton(hookId ? 'Redrive this hook’s dead letters' : 'Redrive all dead letters', async () => {
+      try {
+        const r = await api<{ redriven: number; examined: number; unreadable_left: number }>(
+          'POST',
+          '/v1/dlq/redrive',
+          hookId ? { hook_id: hookId } : {},
+        );
+        replace(
+          result,
+          notice(
+            'ok',
+            `Redriven: ${r.redriven} (examined ${r.examined}${r.unreadable_left ? `, ${r.unreadable_left} unreadable left in the queue` : ''}).`,
+          ),
+        );
+      } catch (err) {
+        replace(result, failure(err, 'Redrive failed'));
+      }
+    }),
+    result,
+  );
+}
+
+/** One event: its deliveries and their attempts; with no id, a form to look one up. */
+export const eventPage: Page = async (ctx) => {
+  const eventId = ctx.params[0];
+  const status = h('div', { class: 'status-area' });
+  const lookup = h('input', { type: 'text', name: 'event_id', value: eventId ?? '', autocomplete: 'off' });
+  const form = h(
+    'form',
+    { class: 'inline' },
+    field('Event id', lookup, 'The event_id POST /v1/events answered, e.g. evt_…'),
+    h('button', { type: 'submit' }, 'Show'),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/events/${enc(lookup.value.trim())}`;
+  });
+  replace(ctx.main, heading('Event deliveries'), form, status);
+  if (isAdmin(ctx.session))
+    ctx.main.append(
+      h(
+        'section',
+        { 'aria-labelledby': 'all-dead-h' },
+        h('h2', { id: 'all-dead-h' }, 'Dead letters of the tenant'),
+        redriveControls(),
+      ),
+    );
+  if (!eventId) return;
+  try {
+    const event = await api<{
+      event_id: string;
+      type: string;
+      scope: string | null;
+      received_at: string;
+      deliveries: { delivery_id: string; hook_id: string; state: string; attempts: AttemptView[] }[];
+    }>('GET', `/v1/events/${enc(eventId)}`);
+    status.after(
+      h(
+        'p',
+        {},
+        `${event.type}${event.scope ? ` (scope ${event.scope})` : ''}, received `,
+        time(event.received_at),
+        `: ${event.deliveries.length} deliver${event.deliveries.length === 1 ? 'y' : 'ies'}.`,
+      ),
+      ...event.deliveries.map((d) =>
+        h(
+          'section',
+          { class: 'delivery' },
+          h(
+            'h2',
+            {},
+            'To hook ',
+            h('a', { href: `#/hooks/${enc(d.hook_id)}/deliveries` }, d.hook_id),
+            ' — ',
+            h('span', { class: `state ${d.state}` }, d.state),
+          ),
+          d.attempts.length
+            ? table(`Attempts of delivery ${d.delivery_id}`, attemptHeaders, attemptRows(d.attempts))
+            : h('p', {}, 'Queued, not attempted yet.'),
+        ),
+      ),
+    );
+  } catch (err) {
+    replace(status, failure(err, 'Could not load the event'));
+  }
+};
