@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
 import { type TracingMode, tracingModes } from './constructs/bundling.ts';
-import { LatchkeyStack } from './latchkeyStack.ts';
+import { LatchkeyStack, LatchkeyStack, type LatchkeyStackProps } from './latchkeyStack.ts';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,6 +25,8 @@ export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
  *                       credentials at synth and pins the template to that account and region)
  *   dispatcherMaxConcurrency      the event source mapping's maximum concurrency (default 5)
  *   interlockReservedConcurrency  reserved concurrency of the Interlock function (default none)
+ *   consoleDomainName, consoleCertificateArn  the staff console on your domain (ACM certificate in us-east-1)
+ *   consoleWebAclArn    a WAF web ACL (scope CLOUDFRONT) for the console's distribution
  */
 export function buildLatchkeyStack(app: App): LatchkeyStack {
   const ctx = (key: string): string | undefined => {
@@ -67,5 +69,19 @@ export function buildLatchkeyStack(app: App): LatchkeyStack {
     dispatcherMaxConcurrency: count('dispatcherMaxConcurrency'),
     ...(interlockReserved !== undefined ? { reservedConcurrency: { Interlock: interlockReserved } } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    console: consoleOptions(ctx),
   });
+}
+
+function consoleOptions(ctx: (key: string) => string | undefined): LatchkeyStackProps['console'] {
+  const name = ctx('consoleDomainName');
+  const certificateArn = ctx('consoleCertificateArn');
+  if ((name === undefined) !== (certificateArn === undefined)) {
+    throw new Error('consoleDomainName and consoleCertificateArn go together: give both or neither');
+  }
+  const webAclArn = ctx('consoleWebAclArn');
+  return {
+    ...(name && certificateArn ? { customDomain: { name, certificateArn } } : {}),
+    ...(webAclArn ? { webAclArn } : {}),
+  };
 }

@@ -8,6 +8,7 @@ import { accessLevels, type FunctionSpec, functions as manifest } from '../funct
 import { clientSettingNames, envNames, resources } from '../shared/resources.ts';
 import { Api } from './constructs/api.ts';
 import type { TracingMode } from './constructs/bundling.ts';
+import { authDomainPrefix, Console } from './constructs/console.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { LatchkeyFunction } from './constructs/latchkeyFunction.ts';
 import { Observability } from './constructs/observability.ts';
@@ -41,6 +42,8 @@ export interface LatchkeyStackProps extends StackProps {
   reservedConcurrency?: Record<string, number>;
   /** An email address the alarm topic notifies (context: alarmEmail). */
   alarmEmail?: string;
+  /** The staff console's distribution: a custom domain (context consoleDomainName + consoleCertificateArn), a WAF web ACL (consoleWebAclArn). */
+  console?: { customDomain?: { name: string; certificateArn: string }; webAclArn?: string };
 }
 
 /** Latchkey: Store, Delivery, the functions of the manifest, Api, Observability. No business logic. */
@@ -157,12 +160,21 @@ export class LatchkeyStack extends Stack {
       }
     }
 
+    // The console first (its URL is the Cognito client's callback), the API behind it at /v1/*.
+    const domainPrefix = props.oidc ? undefined : (props.cognitoDomainPrefix ?? authDomainPrefix(this));
+    const consoleSite = new Console(this, 'Console', {
+      authDomain: domainPrefix ? Console.authDomainFor(domainPrefix) : undefined,
+      customDomain: props.console?.customDomain,
+      webAclArn: props.console?.webAclArn,
+      logRetention,
+    });
     this.api = new Api(this, 'Api', {
       specs,
       handlers: this.functions,
       oidc: props.oidc,
       logRetention,
-      cognitoDomainPrefix: props.cognitoDomainPrefix,
+      cognitoDomainPrefix: domainPrefix,
+      console: domainPrefix ? { url: consoleSite.url } : undefined,
     });
     for (const spec of specs.filter((s) => s.access.userPoolClients)) {
       const fn = this.functions.get(spec.id)!;
@@ -179,6 +191,8 @@ export class LatchkeyStack extends Stack {
         }),
       );
     }
+    consoleSite.routeApi(this.api.httpApi);
+    consoleSite.deploy({ clientId: this.api.consoleClientId });
     new Observability(this, 'Observability', {
       functions: this.functions,
       httpApi: this.api.httpApi,

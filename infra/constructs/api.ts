@@ -30,6 +30,8 @@ export interface ApiProps {
   logRetention: RetentionDays;
   /** Prefix of the user pool's hosted domain, whose /oauth2/token issues machine clients' tokens. */
   cognitoDomainPrefix?: string;
+  /** The staff console (Cognito only): its URL is the callback of its app client on the pool's hosted domain. */
+  console?: { url: string };
 }
 
 /**
@@ -44,6 +46,8 @@ export class Api extends Construct {
   readonly userPoolDomain?: UserPoolDomain;
   /** Where machine clients of the user pool get their client-credentials tokens. */
   readonly tokenUrl?: string;
+  /** The console's app client (authorization code + PKCE, no secret), when the stack has Cognito. */
+  readonly consoleClientId?: string;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -112,6 +116,28 @@ export class Api extends Construct {
       });
       issuer = `https://cognito-idp.${Aws.REGION}.amazonaws.com/${pool.userPoolId}`;
       audiences = [userClient.userPoolClientId, machineClient.userPoolClientId];
+      if (props.console) {
+        // The console signs people in with the hosted UI: authorization code + PKCE, a public client
+        // (no secret: it runs in the browser), ID tokens carrying custom:tenant and cognito:groups.
+        const consoleClient = new UserPoolClient(this, 'ConsoleClient', {
+          userPool: pool,
+          generateSecret: false,
+          preventUserExistenceErrors: true,
+          authFlows: {},
+          oAuth: {
+            flows: { authorizationCodeGrant: true },
+            scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+            callbackUrls: [props.console.url],
+            logoutUrls: [props.console.url],
+          },
+          idTokenValidity: Duration.hours(1),
+          accessTokenValidity: Duration.hours(1),
+          refreshTokenValidity: Duration.hours(12),
+        });
+        audiences.push(consoleClient.userPoolClientId);
+        this.consoleClientId = consoleClient.userPoolClientId;
+        new CfnOutput(this, 'ConsoleClientId', { value: consoleClient.userPoolClientId });
+      }
       this.userPool = pool;
       new CfnOutput(this, 'UserPoolId', { value: pool.userPoolId });
       new CfnOutput(this, 'UserClientId', { value: userClient.userPoolClientId });

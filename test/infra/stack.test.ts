@@ -8,6 +8,7 @@ import { buildLatchkeyStack, projectRoot } from '../../infra/app.ts';
 import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
 import { RESOURCE_SERVER, scopeDescriptions, scopeNames } from '../../shared/domain/scopes.ts';
 import { resources } from '../../shared/resources.ts';
+import type { Json } from '../support/testApp.ts';
 
 /** The stack as `npx cdk synth` builds it (infra/app.ts), with the given context values. */
 function synthStack(context: Record<string, string> = {}): { app: App; stack: LatchkeyStack } {
@@ -316,6 +317,99 @@ describe('the Latchkey stack', () => {
     for (const name of ['InterlockSucceeded', 'InterlockFailed', 'InterlockDenied']) {
       expect(body).toContain(`\\"${name}\\",\\"service\\",\\"latchkey-interlock\\"`);
     }
+  });
+
+  it('keeps the console in a private, TLS-only S3 bucket with access logs', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: Match.objectLike({}),
+      LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'console-bucket/' },
+    });
+    // Only CloudFront, and only this distribution, may read it (origin access control's bucket policy).
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('serves the console through CloudFront with origin access control, and the API at /v1/* on the same origin', () => {
+    template.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: {
+        OriginAccessControlOriginType: 's3',
+        SigningBehavior: 'always',
+        SigningProtocol: 'sigv4',
+      },
+    });
+    const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
+    const config = distribution?.Properties?.DistributionConfig;
+    const s3Origin = config.Origins.find((o: Json) => o.S3OriginConfig);
+    expect(s3Origin.OriginAccessControlId).toEqual({ 'Fn::GetAtt': [expect.any(String), 'Id'] });
+    expect(s3Origin.S3OriginConfig.OriginAccessIdentity).toBe('');
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: expect.anything() }],
+    });
+    expect(config.Logging).toMatchObject({ Prefix: 'distribution/' });
+    const api = config.CacheBehaviors.find((b: Json) => b.PathPattern === '/v1/*');
+    expect(api).toMatchObject({
+      ViewerProtocolPolicy: 'https-only',
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    });
+    template.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: {
+            ContentSecurityPolicy: Match.objectLike({}),
+            Override: true,
+          },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+        }),
+      },
+    });
+    template.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketKeyPrefix: 'console/',
+      Prune: true,
+    });
+  });
+
+  it('signs console users in with the Cognito hosted UI: authorization code, public client, the console as callback', () => {
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: Match.arrayWith(['openid']),
+      GenerateSecret: false,
+      CallbackURLs: [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('ConsoleDistribution'), 'DomainName'] },
+              '/console/',
+            ],
+          ],
+        },
+      ],
+    });
+    // Its ID tokens are accepted by the API's JWT authorizer.
+    const [authorizer] = Object.values(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    const audiences = JSON.stringify(authorizer?.Properties?.JwtConfiguration?.Audience);
+    expect(audiences).toMatch(/ApiConsoleClient/);
   });
 
   it('uses an external OIDC issuer instead of Cognito when configured', () => {
