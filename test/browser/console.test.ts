@@ -91,8 +91,16 @@ describe('the staff console', () => {
       .poll(() => page.getByRole('row', { name: /LIMS orders/ }).textContent())
       .toContain('Enabled');
     await page.getByRole('link', { name: 'Deliveries of LIMS orders' }).click();
-    const row = page.getByRole('row', { name: /order\.created/ });
-    await row.waitFor();
+    const attempts = page.getByRole('table', { name: 'Attempts to LIMS orders, newest first' });
+    const row = attempts.getByRole('row', { name: /order\.created/ });
+    // The receiver answers before the attempt is logged: refresh as a person would until it shows.
+    await page.getByRole('heading', { name: 'Attempts' }).waitFor();
+    await expect
+      .poll(async () => {
+        if ((await row.count()) === 0) await page.getByRole('button', { name: 'Refresh' }).click();
+        return row.count();
+      })
+      .toBe(1);
     expect(await row.textContent()).toMatch(/succeeded.*200/);
 
     const before = receiver.received.length;
@@ -100,7 +108,7 @@ describe('the staff console', () => {
     await page.getByText(/Test delivery succeeded: HTTP 200 in \d+ ms/).waitFor();
     const ping = receiver.received.slice(before).find((r) => r.path === '/orders');
     expect(ping?.headers.authorization).toBe(got.headers.authorization);
-    await page.getByRole('row', { name: /test\.ping \(test\)/ }).waitFor();
+    await attempts.getByRole('row', { name: /test\.ping \(test\)/ }).waitFor();
   });
 
   it('a user sees no interlock controls without a booking; inside the window sees them, unlocks, and reads a failing target’s reason', async () => {
