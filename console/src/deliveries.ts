@@ -73,12 +73,16 @@ export const deliveriesPage: Page = async (ctx) => {
         : table('Failed deliveries (dead-lettered)', attemptHeaders, attemptRows(failed)),
     );
   };
+  // A refresh while a load is in flight must not append the older answer too.
+  let generation = 0;
   async function load(): Promise<void> {
+    const mine = generation;
     try {
       const page = await api<{ attempts: AttemptView[]; next_cursor: string | null }>(
         'GET',
         `/v1/hooks/${enc(hook.id)}/deliveries?limit=25${cursor ? `&cursor=${enc(cursor)}` : ''}`,
       );
+      if (mine !== generation) return;
       attempts.push(...page.attempts);
       cursor = page.next_cursor;
       render();
@@ -87,6 +91,7 @@ export const deliveriesPage: Page = async (ctx) => {
     }
   }
   const reload = async () => {
+    generation++;
     attempts.length = 0;
     cursor = null;
     await load();
