@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { App } from 'aws-cdk-lib';
 import { type TracingMode, tracingModes } from './constructs/bundling.ts';
-import { LatchkeyStack, LatchkeyStack, type LatchkeyStackProps } from './latchkeyStack.ts';
+import { LatchkeyStack, type LatchkeyStackProps } from './latchkeyStack.ts';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
