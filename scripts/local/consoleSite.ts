@@ -5,7 +5,7 @@
  * that mints a token exactly as `npm run token` does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { buildConsole, type ConsoleAsset } from '../../console/build.ts';
 import { roles } from '../../shared/http/principal.ts';
 import { mintToken } from './jwt.ts';
