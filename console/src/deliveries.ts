@@ -1,13 +1,14 @@
 import { api, enc } from './api.ts';
 import { type Child, field, h, notice, replace, time } from './dom.ts';
 import { actionButton, failure, heading, type Page, table } from './page.ts';
-import { isAdmin } from './session.ts';
+import { managesHooks, seesHooks } from './session.ts';
 import type { AttemptView, HookView } from './types.ts';
 
 /**
  * Deliveries: a hook's attempts (status, latency, error, response excerpt, next attempt),
- * "send a test" with its result (CoreOne's step 3), and the hook's failed deliveries with a
- * redrive of its dead letters (admins). The event page shows one event's deliveries.
+ * "send a test" with its result (CoreOne's step 3), and the hook's dead letters with their reasons
+ * and a redrive (staff, webhook admins). The event page shows one event's deliveries and the
+ * tenant's dead letters.
  */
 function attemptRows(attempts: AttemptView[]): Child[][] {
   return attempts.map((a) => [
@@ -53,7 +54,6 @@ export const deliveriesPage: Page = async (ctx) => {
   }
   const testResult = h('div', { class: 'status-area' });
   const attemptsRegion = h('div', {});
-  const failedRegion = h('div', {});
   const attempts: AttemptView[] = [];
   let cursor: string | null = null;
 
@@ -64,13 +64,6 @@ export const deliveriesPage: Page = async (ctx) => {
         ? h('p', {}, 'No delivery attempts yet.')
         : table(`Attempts to ${hook.name}, newest first`, attemptHeaders, attemptRows(attempts)),
       cursor && actionButton('Load older attempts', load),
-    );
-    const failed = attempts.filter((a) => a.result === 'failed' && !a.test);
-    replace(
-      failedRegion,
-      failed.length === 0
-        ? h('p', {}, 'No failed deliveries among the attempts shown.')
-        : table('Failed deliveries (dead-lettered)', attemptHeaders, attemptRows(failed)),
     );
   };
   // A refresh while a load is in flight must not append the older answer too.
@@ -135,45 +128,127 @@ export const deliveriesPage: Page = async (ctx) => {
       h('h2', { id: 'attempts-h' }, 'Attempts'),
       attemptsRegion,
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'dead-h' },
-      h('h2', { id: 'dead-h' }, 'Dead letters'),
-      h(
-        'p',
-        {},
-        'Deliveries that failed for good (a permanent error, retries exhausted, or the hook disabled) wait in the dead-letter queue.',
-      ),
-      failedRegion,
-      isAdmin(ctx.session) && redriveControls(hook.id),
-    ),
+    deadLettersSection(hook.id, seesHooks(ctx.session)),
   );
   await load();
 };
 
-function redriveControls(hookId?: string): HTMLElement {
+interface DeadLetterView {
+  id: string;
+  hook_id: string;
+  delivery_id: string;
+  event_id: string;
+  type: string;
+  reason: string;
+  attempts: number;
+  failed_at: string;
+  followed_by: string[];
+}
+
+/**
+ * Dead letters (GET /v1/dead-letters, newest first): deliveries that failed for good, each with
+ * its reason; a redrive (POST /v1/dead-letters/redrive) re-enqueues one, or all of the hook's (or
+ * tenant's), keeping its webhook-id.
+ */
+function deadLettersSection(hookId: string | undefined, canRedrive: boolean): HTMLElement {
+  const region = h('div', {});
   const result = h('div', { class: 'status-area' });
-  return h(
-    'div',
-    {},
-    actionButton(hookId ? 'Redrive this hook’s dead letters' : 'Redrive all dead letters', async () => {
-      try {
-        const r = await api<{ redriven: number; examined: number; unreadable_left: number }>(
-          'POST',
-          '/v1/dlq/redrive',
-          hookId ? { hook_id: hookId } : {},
-        );
-        replace(
-          result,
-          notice(
-            'ok',
-            `Redriven: ${r.redriven} (examined ${r.examined}${r.unreadable_left ? `, ${r.unreadable_left} unreadable left in the queue` : ''}).`,
+  const letters: DeadLetterView[] = [];
+  let cursor: string | null = null;
+  const query = (more: boolean) =>
+    `/v1/dead-letters?limit=25${hookId ? `&hook_id=${enc(hookId)}` : ''}${more && cursor ? `&cursor=${enc(cursor)}` : ''}`;
+  const redrive = async (body: { hook_id?: string; ids?: string[] }, what: string) => {
+    try {
+      const r = await api<{ redriven: number; not_found: string[]; more: boolean }>(
+        'POST',
+        '/v1/dead-letters/redrive',
+        body,
+      );
+      replace(
+        result,
+        notice(
+          'ok',
+          `${what}: ${r.redriven} re-enqueued${r.not_found.length ? `, ${r.not_found.length} no longer dead letters` : ''}${r.more ? '; more are left, redrive again' : ''}.`,
+        ),
+      );
+      await reload();
+    } catch (err) {
+      replace(result, failure(err, 'Redrive failed'));
+    }
+  };
+  const render = () => {
+    const rows = letters.map((d) => [
+      time(d.failed_at),
+      h('a', { href: `#/events/${enc(d.event_id)}` }, d.type),
+      hookId ? null : h('a', { href: `#/hooks/${enc(d.hook_id)}/deliveries` }, d.hook_id),
+      String(d.attempts),
+      d.reason,
+      d.followed_by.length ? `${d.followed_by.length} ordered deliveries went out after it` : '—',
+      canRedrive
+        ? actionButton('Redrive', () =>
+            redrive(hookId ? { hook_id: hookId, ids: [d.id] } : { ids: [d.id] }, `Delivery ${d.delivery_id}`),
+          )
+        : '—',
+    ]);
+    const headers = [
+      'Failed',
+      'Event',
+      ...(hookId ? [] : ['Hook']),
+      'Attempts',
+      'Reason',
+      'Ordering',
+      'Redrive',
+    ];
+    replace(
+      region,
+      letters.length === 0
+        ? h('p', {}, 'No dead letters.')
+        : table(
+            hookId ? 'Dead letters of this hook, newest first' : 'Dead letters of the tenant, newest first',
+            headers,
+            rows.map((r) => r.filter((cell) => cell !== null)),
           ),
-        );
-      } catch (err) {
-        replace(result, failure(err, 'Redrive failed'));
-      }
-    }),
+      cursor && actionButton('Load older dead letters', () => load(true)),
+    );
+  };
+  let generation = 0;
+  async function load(more: boolean): Promise<void> {
+    const mine = generation;
+    try {
+      const page = await api<{ dead_letters: DeadLetterView[]; next_cursor: string | null }>(
+        'GET',
+        query(more),
+      );
+      if (mine !== generation) return;
+      letters.push(...page.dead_letters);
+      cursor = page.next_cursor;
+      render();
+    } catch (err) {
+      replace(region, failure(err, 'Could not list dead letters'));
+    }
+  }
+  async function reload(): Promise<void> {
+    generation++;
+    letters.length = 0;
+    cursor = null;
+    await load(false);
+  }
+  void load(false);
+  return h(
+    'section',
+    { 'aria-labelledby': hookId ? 'dead-h' : 'all-dead-h' },
+    h('h2', { id: hookId ? 'dead-h' : 'all-dead-h' }, hookId ? 'Dead letters' : 'Dead letters of the tenant'),
+    h(
+      'p',
+      {},
+      'Deliveries that failed for good (a permanent error, retries exhausted, or the hook disabled or deleted), with the reason. A redrive sends them again with the same webhook-id.',
+    ),
+    region,
+    canRedrive &&
+      actionButton(hookId ? 'Redrive all of this hook’s dead letters' : 'Redrive all dead letters', () =>
+        redrive(hookId ? { hook_id: hookId } : {}, 'Redrive'),
+      ),
+    actionButton('Refresh dead letters', reload),
     result,
   );
 }
@@ -194,15 +269,7 @@ export const eventPage: Page = async (ctx) => {
     location.hash = `#/events/${enc(lookup.value.trim())}`;
   });
   replace(ctx.main, heading('Event deliveries'), form, status);
-  if (isAdmin(ctx.session))
-    ctx.main.append(
-      h(
-        'section',
-        { 'aria-labelledby': 'all-dead-h' },
-        h('h2', { id: 'all-dead-h' }, 'Dead letters of the tenant'),
-        redriveControls(),
-      ),
-    );
+  if (managesHooks(ctx.session)) ctx.main.append(deadLettersSection(undefined, true));
   if (!eventId) return;
   try {
     const event = await api<{

@@ -111,6 +111,51 @@ describe('the staff console', () => {
     await attempts.getByRole('row', { name: /test\.ping \(test\)/ }).waitFor();
   });
 
+  it('lists a hook’s dead letters with the reason and redrives one to a receiver that recovered', async () => {
+    const tenant = newTenant('dead');
+    const staff = await tokenFor(tenant, ['staff'], 'sam');
+    const flaky = await startReceiver();
+    try {
+      flaky.reply({ status: 400, body: '{"error":"bad"}' });
+      const hook = await call(app, 'POST', '/v1/hooks', {
+        token: staff,
+        body: { name: 'Billing', events: ['order.*'], url: `${flaky.url}/billing` },
+      });
+      expect(hook.status, hook.text).toBe(201);
+      const hookId = (hook.body as Json).id as string;
+      const sent = await call(app, 'POST', '/v1/events', {
+        token: staff,
+        body: { type: 'order.created', data: { order_id: 'o-dead' } },
+      });
+      expect(sent.status).toBe(202);
+      // 400 is permanent: dead-lettered at once, with the reason.
+      await eventually(async () => {
+        const list = await call(app, 'GET', `/v1/dead-letters?hook_id=${hookId}`, { token: staff });
+        return (list.body as Json).dead_letters?.length === 1 ? true : undefined;
+      });
+
+      const page = await openConsole();
+      await signInLocally(page, tenant, 'sam', ['staff']);
+      await page.goto(`${app.url}/console/#/hooks/${hookId}/deliveries`);
+      const letters = page.getByRole('table', { name: 'Dead letters of this hook, newest first' });
+      const row = letters.getByRole('row', { name: /order\.created/ });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('HTTP 400 Bad Request');
+
+      await row.getByRole('button', { name: 'Redrive' }).click();
+      await page.getByText(/Delivery \S+: 1 re-enqueued\./).waitFor();
+      // The redriven delivery arrives again: the same delivery, second request at the receiver.
+      const [first, again] = await eventually(() => {
+        const both = flaky.received.filter((r) => r.json?.order_id === 'o-dead');
+        return both.length === 2 ? both : undefined;
+      });
+      expect(again?.body).toBe(first?.body);
+      await page.getByText('No dead letters.').waitFor();
+    } finally {
+      await flaky.close();
+    }
+  });
+
   it('a user sees no interlock controls without a booking; inside the window sees them, unlocks, and reads a failing target’s reason', async () => {
     const tenant = newTenant('lock');
     const staff = await tokenFor(tenant, ['staff'], 'sam');
