@@ -190,6 +190,21 @@ export class LatchkeyStack extends Stack {
           resources: [this.api.userPool.userPoolArn],
         }),
       );
+      // A Cognito access token has no aud: API Gateway matches its client_id against the
+      // authorizer's audience, which the function keeps in step with the clients it creates.
+      const apiId = this.api.httpApi.apiId;
+      const authorizerId = this.api.authorizer.authorizerId;
+      fn.addEnvironment(envNames.httpApiId, apiId);
+      fn.addEnvironment(envNames.jwtAuthorizerId, authorizerId);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['apigateway:GET', 'apigateway:PATCH'],
+          resources: [
+            `arn:${Aws.PARTITION}:apigateway:${Aws.REGION}::/apis/${apiId}/authorizers/${authorizerId}`,
+          ],
+        }),
+      );
     }
     consoleSite.routeApi(this.api.httpApi);
     consoleSite.deploy({ clientId: this.api.consoleClientId });

@@ -64,6 +64,9 @@ export const envNames = {
   publicApiUrl: 'PUBLIC_API_URL',
   /** The stack's Cognito user pool, where machine clients are created; unset with an external OIDC issuer. */
   userPoolId: 'USER_POOL_ID',
+  /** The HTTP API and its JWT authorizer, whose audience lists the user pool's machine clients. */
+  httpApiId: 'HTTP_API_ID',
+  jwtAuthorizerId: 'JWT_AUTHORIZER_ID',
 } as const;
 
 /**

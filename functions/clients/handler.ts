@@ -1,7 +1,9 @@
+import { apiGateway } from '#shared/adapters/apiGatewayClient.ts';
 import { AppClientRegistry } from '#shared/adapters/appClientRegistry.ts';
 import { dynamoDb } from '#shared/adapters/awsClients.ts';
 import { ClientStore } from '#shared/adapters/clientStore.ts';
 import { cognito } from '#shared/adapters/cognitoClient.ts';
+import { JwtAudience } from '#shared/adapters/jwtAudience.ts';
 import { config, optionalEnv } from '#shared/config.ts';
 import { clientInputSchema, clientView } from '#shared/domain/machineClient.ts';
 import { type ApiRequest, type ApiResult, apiHandler, clientBindings } from '#shared/http/apiHandler.ts';
@@ -15,12 +17,18 @@ import { clientPath } from './contract.ts';
 let built: ClientService | undefined;
 function clients(): ClientService {
   const userPoolId = optionalEnv(envNames.userPoolId, '');
+  const apiId = optionalEnv(envNames.httpApiId, '');
+  const authorizerId = optionalEnv(envNames.jwtAuthorizerId, '');
   built ??= new ClientService({
     store: new ClientStore(dynamoDb, config.tableName),
     registry: userPoolId ? new AppClientRegistry(cognito, userPoolId) : undefined,
+    audience: apiId && authorizerId ? new JwtAudience(apiGateway, apiId, authorizerId) : undefined,
     forget: (clientId) => clientBindings().forget(clientId),
     onOrphan: (clientId, error) =>
-      logger.error('Cognito app client left behind; delete it by hand', { clientId, error: error as Error }),
+      logger.error('Cognito app client or audience entry left behind; remove it by hand', {
+        clientId,
+        error: error as Error,
+      }),
   });
   return built;
 }

@@ -41,6 +41,7 @@ export interface ApiProps {
  */
 export class Api extends Construct {
   readonly httpApi: HttpApi;
+  readonly authorizer: HttpJwtAuthorizer;
   readonly userPool?: UserPool;
   /** The pool's hosted domain, whose /oauth2/token issues machine clients' tokens. */
   readonly userPoolDomain?: UserPoolDomain;
@@ -146,6 +147,7 @@ export class Api extends Construct {
     }
 
     const authorizer = new HttpJwtAuthorizer('Jwt', issuer, { jwtAudience: audiences });
+    this.authorizer = authorizer;
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Latchkey webhook and interlock API',
       defaultAuthorizer: authorizer,

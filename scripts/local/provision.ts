@@ -4,6 +4,13 @@
  * .local/) the resources exist already and are reused as they are, contents included.
  */
 import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateAuthorizerCommand,
+  DeleteApiCommand,
+  GetApisCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import {
   CognitoIdentityProviderClient,
   CreateResourceServerCommand,
   CreateUserPoolCommand,
@@ -25,6 +32,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { RESOURCE_SERVER, scopeDescriptions } from '../../shared/domain/scopes.ts';
 import { envNames, resources } from '../../shared/resources.ts';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER } from './jwt.ts';
 
 export interface ProvisionedResources {
   tableName: string;
@@ -33,6 +41,12 @@ export interface ProvisionedResources {
   deadLetterQueueUrl: string;
   /** The emulator's Cognito user pool (with Latchkey's resource server) where machine clients are created. */
   userPoolId: string;
+  /**
+   * An HTTP API and JWT authorizer in the emulator, standing for the stack's: the local API serves
+   * requests itself, but the Clients function keeps this authorizer's audience as it does in AWS.
+   */
+  httpApiId: string;
+  jwtAuthorizerId: string;
   /** Environment variables the functions read. */
   env: Record<string, string>;
 }
@@ -100,6 +114,29 @@ async function ensureUserPool(cognito: CognitoIdentityProviderClient, name: stri
     );
   }
   return userPoolId;
+}
+
+/**
+ * The HTTP API and its JWT authorizer, created afresh each start (the emulator cannot list an
+ * API's authorizers, so a restored one is replaced; locally nothing checks this audience).
+ */
+async function ensureHttpApi(
+  client: ApiGatewayV2Client,
+  name: string,
+): Promise<{ apiId: string; authorizerId: string }> {
+  for (const api of (await client.send(new GetApisCommand({}))).Items ?? [])
+    if (api.Name === name) await client.send(new DeleteApiCommand({ ApiId: api.ApiId }));
+  const apiId = (await client.send(new CreateApiCommand({ Name: name, ProtocolType: 'HTTP' }))).ApiId!;
+  const authorizer = await client.send(
+    new CreateAuthorizerCommand({
+      ApiId: apiId,
+      Name: 'Jwt',
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: LOCAL_ISSUER, Audience: [LOCAL_AUDIENCE] },
+    }),
+  );
+  return { apiId, authorizerId: authorizer.AuthorizerId! };
 }
 
 export async function provision(endpoint: string, prefix: string): Promise<ProvisionedResources> {
@@ -188,6 +225,12 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
   );
   const cognito = new CognitoIdentityProviderClient(clientConfig);
   const userPoolId = await ensureUserPool(cognito, `${prefix}-users`);
+  const apiGateway = new ApiGatewayV2Client(clientConfig);
+  const { apiId: httpApiId, authorizerId: jwtAuthorizerId } = await ensureHttpApi(
+    apiGateway,
+    `${prefix}-api`,
+  );
+  apiGateway.destroy();
   ddb.destroy();
   sqs.destroy();
   cognito.destroy();
@@ -197,8 +240,12 @@ export async function provision(endpoint: string, prefix: string): Promise<Provi
     orderedDeliveryQueueUrl,
     deadLetterQueueUrl,
     userPoolId,
+    httpApiId,
+    jwtAuthorizerId,
     env: {
       [envNames.userPoolId]: userPoolId,
+      [envNames.httpApiId]: httpApiId,
+      [envNames.jwtAuthorizerId]: jwtAuthorizerId,
       [envNames.table]: tableName,
       [envNames.deliveryQueueUrl]: deliveryQueueUrl,
       [envNames.orderedDeliveryQueueUrl]: orderedDeliveryQueueUrl,

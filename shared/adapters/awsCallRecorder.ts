@@ -52,6 +52,8 @@ const identifierKeys = [
   'Name',
   'UserPoolId',
   'ClientId',
+  'ApiId',
+  'AuthorizerId',
 ];
 
 function currentFunction(): string {

@@ -9,6 +9,8 @@ export interface ClientServiceDeps {
   store: ClientStore;
   /** The stack's user pool; undefined with an external OIDC issuer (clients are registered, not created). */
   registry: AppClientRegistry | undefined;
+  /** The JWT authorizer's audience, where created clients' ids go (API Gateway checks client_id there). */
+  audience?: { add(clientId: string): Promise<void>; remove(clientId: string): Promise<void> };
   /** Called after a delete so this instance's binding cache refuses the client at once. */
   forget: (clientId: string) => void;
   onOrphan?: (clientId: string, error: unknown) => void;
@@ -68,10 +70,14 @@ export class ClientService {
     const created = await registry.create(input.name, scopes.map(fullScope));
     const binding: ClientBinding = { ...base, clientId: created.clientId, origin: 'cognito' };
     try {
+      await this.deps.audience?.add(created.clientId);
       if (!(await this.deps.store.add(binding)))
         throw new Conflict(`Client ${binding.clientId} is already registered`);
     } catch (err) {
       // No binding, no client: the app client would be usable by nobody, so remove it.
+      await this.deps.audience
+        ?.remove(created.clientId)
+        .catch((e: unknown) => this.deps.onOrphan?.(created.clientId, e));
       await registry
         .remove(created.clientId)
         .catch((e: unknown) => this.deps.onOrphan?.(created.clientId, e));
@@ -102,6 +108,7 @@ export class ClientService {
     if (!binding) throw new NotFound(`Client ${clientId}`);
     this.deps.forget(clientId);
     if (binding.origin === 'cognito' && this.deps.registry) {
+      await this.deps.audience?.remove(clientId).catch((e: unknown) => this.deps.onOrphan?.(clientId, e));
       await this.deps.registry.remove(clientId).catch((e: unknown) => this.deps.onOrphan?.(clientId, e));
     }
     return binding;

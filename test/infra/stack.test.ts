@@ -274,6 +274,37 @@ describe('the Latchkey stack', () => {
         [st.Action].flat().some((a) => a.startsWith('cognito-idp:')),
       ).map((st) => ({ id, ...st })),
     );
+    const [apiId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Api'));
+    const [authorizerId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'));
+    const apigateway = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
+      (
+        p.Properties as { PolicyDocument: { Statement: { Action: string | string[] }[] } }
+      ).PolicyDocument.Statement.filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('apigateway:')),
+      ).map((st) => ({ id, ...st })),
+    );
+    expect(apigateway).toEqual([
+      {
+        id: expect.stringMatching(/^ClientsRole/),
+        Effect: 'Allow',
+        Action: ['apigateway:GET', 'apigateway:PATCH'],
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':apigateway:',
+              { Ref: 'AWS::Region' },
+              '::/apis/',
+              { Ref: apiId },
+              '/authorizers/',
+              { Ref: authorizerId },
+            ],
+          ],
+        },
+      },
+    ]);
     expect(statements).toEqual([
       {
         id: expect.stringMatching(/^ClientsRole/),

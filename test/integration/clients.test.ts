@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ApiGatewayV2Client, GetAuthorizerCommand } from '@aws-sdk/client-apigatewayv2';
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
@@ -42,6 +43,19 @@ describe('machine clients', () => {
   afterAll(async () => {
     await receiver?.close();
   });
+
+  /** The audience of the emulator's JWT authorizer (the stack's, locally). */
+  async function audience(): Promise<string[]> {
+    const client = new ApiGatewayV2Client(aws());
+    const out = await client.send(
+      new GetAuthorizerCommand({
+        ApiId: app.resources.httpApiId,
+        AuthorizerId: app.resources.jwtAuthorizerId,
+      }),
+    );
+    client.destroy();
+    return out.JwtConfiguration?.Audience ?? [];
+  }
 
   async function admin() {
     const tenant = newTenant();
@@ -181,6 +195,7 @@ describe('machine clients', () => {
     expect((await call(app, 'GET', `/v1/clients/${created.client_id}`, { token })).status).toBe(404);
     expect((await call(app, 'DELETE', `/v1/clients/${created.client_id}`, { token })).status).toBe(404);
 
+    expect(await audience()).not.toContain(created.client_id);
     // No new token either: the app client was deleted from the pool.
     const res = await fetch(created.token_url, {
       method: 'POST',

@@ -98,8 +98,10 @@ export function emulatorResources(
     [logicalId(stack.delivery.orderedQueue), provisioned.orderedDeliveryQueueUrl],
     [logicalId(stack.delivery.deadLetterQueue), provisioned.deadLetterQueueUrl],
   ]);
-  const { userPool, userPoolDomain } = stack.api;
+  const { userPool, userPoolDomain, httpApi } = stack.api;
   if (userPool) physical.set(logicalId(userPool), provisioned.userPoolId);
+  physical.set(logicalId(httpApi), provisioned.httpApiId);
+  physical.set(stack.getLogicalId(httpApi.node.findChild('Jwt') as never), provisioned.jwtAuthorizerId);
   // The emulator serves no hosted domain: the token URL a bundle hands out names a made-up one.
   if (userPoolDomain) physical.set(logicalId(userPoolDomain), 'latchkey-local');
   return physical;

@@ -101,6 +101,18 @@ export function iamRequestsOf(record: AwsCallRecord, d: Deployment): IamRequest[
           resource: arn('cognito-idp', `userpool/${required(record, 'UserPoolId')}`),
         },
       ];
+    case 'ApiGatewayV2Client': {
+      // API Gateway's management API is authorized by HTTP verb on the resource path.
+      const verbs: Record<string, string> = { GetAuthorizer: 'GET', UpdateAuthorizer: 'PATCH' };
+      const verb = verbs[op];
+      if (!verb) throw new Error(`no IAM mapping for ApiGatewayV2Client ${record.command}`);
+      return [
+        {
+          action: `apigateway:${verb}`,
+          resource: `arn:aws:apigateway:${d.region}::/apis/${required(record, 'ApiId')}/authorizers/${required(record, 'AuthorizerId')}`,
+        },
+      ];
+    }
     default:
       throw new Error(
         `no IAM mapping for ${record.client} ${record.command}: teach test/support/iamRequests.ts its actions and resource`,
