@@ -4,6 +4,7 @@ import { dynamoDb } from '#shared/adapters/awsClients.ts';
 import { ClientStore } from '#shared/adapters/clientStore.ts';
 import { cognito } from '#shared/adapters/cognitoClient.ts';
 import { JwtAudience } from '#shared/adapters/jwtAudience.ts';
+import { TableLock } from '#shared/adapters/tableLock.ts';
 import { config, optionalEnv } from '#shared/config.ts';
 import { clientInputSchema, clientView } from '#shared/domain/machineClient.ts';
 import { type ApiRequest, type ApiResult, apiHandler, clientBindings } from '#shared/http/apiHandler.ts';
@@ -22,7 +23,15 @@ function clients(): ClientService {
   built ??= new ClientService({
     store: new ClientStore(dynamoDb, config.tableName),
     registry: userPoolId ? new AppClientRegistry(cognito, userPoolId) : undefined,
-    audience: apiId && authorizerId ? new JwtAudience(apiGateway, apiId, authorizerId) : undefined,
+    audience:
+      apiId && authorizerId
+        ? new JwtAudience(
+            apiGateway,
+            apiId,
+            authorizerId,
+            new TableLock(dynamoDb, config.tableName, `AUDIENCE#${authorizerId}`),
+          )
+        : undefined,
     forget: (clientId) => clientBindings().forget(clientId),
     onOrphan: (clientId, error) =>
       logger.error('Cognito app client or audience entry left behind; remove it by hand', {

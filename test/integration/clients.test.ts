@@ -2,10 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiGatewayV2Client, GetAuthorizerCommand } from '@aws-sdk/client-apigatewayv2';
+import {
+  ApiGatewayV2Client,
+  GetAuthorizerCommand,
+  UpdateAuthorizerCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import {
   CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
+  ListUserPoolClientsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -55,6 +60,28 @@ describe('machine clients', () => {
     );
     client.destroy();
     return out.JwtConfiguration?.Audience ?? [];
+  }
+
+  /** Sets the stand-in authorizer's audience behind the API's back (filling it to the limit). */
+  async function setAudience(list: string[]): Promise<void> {
+    const client = new ApiGatewayV2Client(aws());
+    await client.send(
+      new UpdateAuthorizerCommand({
+        ApiId: app.resources.httpApiId,
+        AuthorizerId: app.resources.jwtAuthorizerId,
+        JwtConfiguration: { Audience: list },
+      }),
+    );
+    client.destroy();
+  }
+
+  async function appClientIds(): Promise<string[]> {
+    const cognito = new CognitoIdentityProviderClient(aws());
+    const out = await cognito.send(
+      new ListUserPoolClientsCommand({ UserPoolId: app.resources.userPoolId, MaxResults: 60 }),
+    );
+    cognito.destroy();
+    return (out.UserPoolClients ?? []).map((c) => c.ClientId!);
   }
 
   async function admin() {
@@ -180,6 +207,45 @@ describe('machine clients', () => {
     const adminClient = await createClient(token, { name: 'ops bot', roles: ['admin'] });
     const adminAccess = await clientToken(adminClient);
     expect((await call(app, 'GET', '/v1/clients', { token: adminAccess })).status).toBe(403);
+  });
+
+  it('keeps every concurrent creation and deletion in the authorizer’s audience (serialised by a lock item)', async () => {
+    const { token } = await admin();
+    const created = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => createClient(token, { name: `Parallel ${i}`, roles: ['staff'] })),
+    );
+    const ids = created.map((c) => c.client_id as string);
+    expect(await audience()).toEqual(expect.arrayContaining(ids));
+    const deleted = await Promise.all(
+      ids.map((id) => call(app, 'DELETE', `/v1/clients/${id}`, { token }).then((r) => r.status)),
+    );
+    expect(deleted).toEqual(ids.map(() => 204));
+    const left = await audience();
+    expect(ids.filter((id) => left.includes(id))).toEqual([]);
+    // The lock item is released, not left behind.
+    expect((await tableItems(app)).filter((item) => String(item.pk).startsWith('LOCK#'))).toEqual([]);
+  });
+
+  it('refuses a client beyond API Gateway’s 50 audiences per authorizer with a 409 naming the limit', async () => {
+    const { token } = await admin();
+    const before = await audience();
+    await setAudience([...before, ...Array.from({ length: 50 - before.length }, (_, i) => `filler-${i}`)]);
+    try {
+      const poolBefore = await appClientIds();
+      const res = await call(app, 'POST', '/v1/clients', {
+        token,
+        body: { name: 'One too many', roles: ['staff'] },
+      });
+      expect(res.status, res.text).toBe(409);
+      expect((res.body as Json).message).toContain('at most 50 audiences per JWT authorizer');
+      expect((res.body as Json).message).toContain('delete a machine client');
+      // Nothing half-made: no binding, no app client, the list as it was.
+      expect((await call(app, 'GET', '/v1/clients', { token })).body).toEqual({ clients: [] });
+      expect(await appClientIds()).toEqual(poolBefore);
+      expect(await audience()).toHaveLength(50);
+    } finally {
+      await setAudience(before);
+    }
   });
 
   it('refuses a deleted client’s token at once (binding cache bound 0) and the app client is gone', async () => {

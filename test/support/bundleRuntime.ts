@@ -101,7 +101,8 @@ export function emulatorResources(
   const { userPool, userPoolDomain, httpApi } = stack.api;
   if (userPool) physical.set(logicalId(userPool), provisioned.userPoolId);
   physical.set(logicalId(httpApi), provisioned.httpApiId);
-  physical.set(stack.getLogicalId(httpApi.node.findChild('Jwt') as never), provisioned.jwtAuthorizerId);
+  // The HttpJwtAuthorizer binds an HttpAuthorizer named after it under the API; its CfnAuthorizer is the Ref.
+  physical.set(logicalId(httpApi.node.findChild('Jwt')), provisioned.jwtAuthorizerId);
   // The emulator serves no hosted domain: the token URL a bundle hands out names a made-up one.
   if (userPoolDomain) physical.set(logicalId(userPoolDomain), 'latchkey-local');
   return physical;
