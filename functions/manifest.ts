@@ -262,6 +262,9 @@ export const functions: readonly FunctionSpec[] = [
     // Its own function so only it holds the Cognito rights (create/delete app clients in the pool).
     // Bindings: put, read, list (gsi1), delete.
     access: { table: ['GetItem', 'Query', 'PutItem', 'DeleteItem'], userPoolClients: true },
+    // A creation may wait up to 15 s for the authorizer-audience lock (shared/adapters/tableLock.ts)
+    // and still answer its 409 itself, within API Gateway's 30 s.
+    timeoutSeconds: 29,
   },
   // <manifest:functions> later functions are added above this line
 ];
