@@ -1,7 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
+import {
+  call,
+  eventually,
+  type Json,
+  newTenant,
+  receiverHook,
+  startTestApp,
+  tokenFor,
+} from '../support/testApp.ts';
 
 /**
  * The circuit breaker with its window shortened by configuration: DISABLE_AFTER_HOURS=0.0005
@@ -29,14 +37,8 @@ describe('circuit breaker', () => {
     return { tenant, token, watcher };
   }
 
-  async function hook(token: string, path: string, body: Json = {}): Promise<Json> {
-    const res = await call(app, 'POST', '/v1/hooks', {
-      token,
-      body: { name: path, events: ['order.created'], url: `${receiver.url}${path}`, ...body },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body as Json;
-  }
+  const hook = (token: string, path: string, body: Json = {}) =>
+    receiverHook(app, token, receiver.url, path, body);
 
   async function publish(token: string, data: Json, scope?: string): Promise<void> {
     const res = await call(app, 'POST', '/v1/events', {

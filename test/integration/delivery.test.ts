@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, tokenFor } from '../support/testApp.ts';
+import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
 
 /**
  * Events in, deliveries out: the real handlers, the emulator's queues and table, and real HTTP
@@ -29,14 +29,8 @@ describe('event ingest and delivery', () => {
     return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
   }
 
-  async function hook(token: string, path: string, body: Json = {}): Promise<Json> {
-    const res = await call(app, 'POST', '/v1/hooks', {
-      token,
-      body: { name: path, events: ['order.created'], url: `${receiver.url}${path}`, ...body },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body as Json;
-  }
+  const hook = (token: string, path: string, body: Json = {}) =>
+    receiverHook(app, token, receiver.url, path, body);
 
   async function publish(token: string, body: Json, headers: Record<string, string> = {}) {
     return call(app, 'POST', '/v1/events', { token, body, headers });

@@ -2,7 +2,15 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type Received, type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
+import {
+  call,
+  eventually,
+  type Json,
+  newTenant,
+  receiverHook,
+  startTestApp,
+  tokenFor,
+} from '../support/testApp.ts';
 
 /**
  * Delivery control against the emulator with real receivers: ordered hooks (SQS FIFO), the rate
@@ -29,14 +37,8 @@ describe('delivery control', () => {
     return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
   }
 
-  async function hook(token: string, path: string, body: Json = {}): Promise<Json> {
-    const res = await call(app, 'POST', '/v1/hooks', {
-      token,
-      body: { name: path, events: ['order.created'], url: `${receiver.url}${path}`, ...body },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body as Json;
-  }
+  const hook = (token: string, path: string, body: Json = {}) =>
+    receiverHook(app, token, receiver.url, path, body);
 
   async function publish(token: string, data: Json): Promise<Json> {
     const res = await call(app, 'POST', '/v1/events', { token, body: { type: 'order.created', data } });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { type LocalApp, startLocalApp } from '../../scripts/local/app.ts';
 import { mintToken } from '../../scripts/local/jwt.ts';
 
@@ -69,3 +69,22 @@ export async function eventually<T>(
 /** Response bodies as tests read them: free-form JSON, checked by the assertions themselves. */
 // biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary response JSON; expect() does the checking
 export type Json = Record<string, any>;
+
+/**
+ * Creates a hook on `order.created` named after `path`, delivering to `receiverUrl` + `path`
+ * (`body` overrides any field), and answers it; anything but 201 fails the test.
+ */
+export async function receiverHook(
+  app: LocalApp,
+  token: string,
+  receiverUrl: string,
+  path: string,
+  body: Json = {},
+): Promise<Json> {
+  const res = await call(app, 'POST', '/v1/hooks', {
+    token,
+    body: { name: path, events: ['order.created'], url: `${receiverUrl}${path}`, ...body },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body as Json;
+}
