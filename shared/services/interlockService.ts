@@ -206,7 +206,7 @@ export class InterlockService {
 
     const { hooks, decision } = await this.authorisedTargets(principal, serviceId, action, audit);
     const context = callContext(principal, serviceId, at, decision);
-    return this.push(principal, serviceId, action, hooks, context, audit);
+    return this.push(serviceId, action, hooks, context, audit);
   }
 
   /**
@@ -231,15 +231,7 @@ export class InterlockService {
     }
     const context = { serviceId: doorId, userId: actor.sub, requestedAt: at.toISOString() };
     try {
-      const result = await this.push(
-        actor,
-        doorId,
-        'unlock',
-        hooks as [Hook, ...Hook[]],
-        context,
-        audit,
-        403,
-      );
+      const result = await this.push(doorId, 'unlock', hooks as [Hook, ...Hook[]], context, audit, 403);
       return { outcome: 'unlocked', result };
     } catch (err) {
       if (err instanceof HttpError) return { outcome: 'failed', message: err.message };
@@ -253,7 +245,6 @@ export class InterlockService {
    * the caller answers failures otherwise (a trigger URL's 403).
    */
   private async push(
-    actor: Actor,
     serviceId: string,
     action: PushAction,
     hooks: [Hook, ...Hook[]],
