@@ -57,16 +57,7 @@ export const auditViewSchema = z.object({
     .object({ route: z.string(), event_type: z.string().optional(), hook_id: z.string().optional() })
     .optional(),
   latency_ms: z.number(),
-  targets: z.array(
-    z.object({
-      hook_id: z.string(),
-      name: z.string(),
-      ok: z.boolean(),
-      status: z.number().int().optional(),
-      error: z.string().optional(),
-      latency_ms: z.number(),
-    }),
-  ),
+  targets: z.array(targetReportSchema),
 });
 export type AuditView = z.infer<typeof auditViewSchema>;
 
