@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { DeliveryQueue } from '../adapters/deliveryQueue.ts';
 import type { EventStore } from '../adapters/eventStore.ts';
 import type { HookStore } from '../adapters/hookStore.ts';
 import { type AcceptedEvent, type DeliveryMessage, deliveriesFor } from '../domain/delivery.ts';
+import { newEventIds } from '../domain/eventId.ts';
 import type { Hook } from '../domain/hook.ts';
 import { isInterlockTarget } from '../domain/interlockTarget.ts';
 
@@ -10,10 +10,6 @@ export interface PublishedEvent {
   event: AcceptedEvent;
   hooks: Hook[];
   messages: DeliveryMessage[];
-}
-
-export function newEventId(): string {
-  return `evt_${randomBytes(10).toString('hex')}`;
 }
 
 /**
@@ -36,7 +32,7 @@ export class EventPublisher {
     input: { type: string; scope?: string | undefined; data: Record<string, unknown> },
   ): Promise<PublishedEvent> {
     const event: AcceptedEvent = {
-      id: newEventId(),
+      id: newEventIds(1, this.now().getTime())[0] as string,
       tenant,
       type: input.type,
       ...(input.scope ? { scope: input.scope } : {}),
