@@ -27,7 +27,8 @@ export type DoorUnlock =
   | { outcome: 'unsupported'; message: string };
 
 /**
- * How long a warm instance keeps a service (with its interlock tag) and the targets of an action:
+ * How long a warm instance keeps a service (with its interlock or door tag) and the targets of an
+ * action (interlock calls and door unlocks through a trigger URL):
  * a lock, unlock or status then reads only what the authorisation needs (the caller's bookings,
  * never cached) and writes its audit record. Untagging a service or changing a target takes effect
  * within this time; lookups that find nothing are not kept, so a newly tagged service or a new
@@ -148,15 +149,20 @@ export class InterlockService {
 
   /** The tenant's service with interlock controls, or 404 (unknown, another tenant's, or untagged). */
   async interlockService(principal: Principal, serviceId: string): Promise<Service> {
-    const service = await this.serviceCache.get(
-      `${principal.tenant}\n${serviceId}`,
-      () => this.deps.services.get(principal.tenant, serviceId),
-      (found) => found !== undefined && hasInterlock(found),
-    );
+    const service = await this.service(principal.tenant, serviceId, hasInterlock);
     if (!service || !hasInterlock(service)) {
       throw new NotFound(`Service ${serviceId} with interlock controls (the ${INTERLOCK_TAG} tag)`);
     }
     return service;
+  }
+
+  /** A service through the cache; kept only when `keep` holds for it (never a miss). */
+  private service(tenant: string, serviceId: string, keep: (found: Service) => boolean) {
+    return this.serviceCache.get(
+      `${tenant}\n${serviceId}`,
+      () => this.deps.services.get(tenant, serviceId),
+      (found) => found !== undefined && keep(found),
+    );
   }
 
   private async decide(principal: Principal, serviceId: string): Promise<ControlDecision> {
@@ -219,7 +225,7 @@ export class InterlockService {
     const at = this.now();
     const started = performance.now();
     const audit = (fields: AuditFields) => this.record(actor, doorId, 'unlock', at, started, fields);
-    const service = await this.deps.services.get(actor.tenant, doorId);
+    const service = await this.service(actor.tenant, doorId, (found) => found.tags.includes(DOOR_TAG));
     if (!service?.tags.includes(DOOR_TAG)) {
       return { outcome: 'failed', message: `Door ${doorId} not found (a service tagged "${DOOR_TAG}")` };
     }

@@ -56,6 +56,27 @@ describe('interlock calls in a warm instance', () => {
     await app?.stop();
   });
 
+  /** An InterlockService on the test app's table whose DynamoDB commands land in `sent`. */
+  function interlockService(cacheClock: () => number): InterlockService {
+    const db = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+    const table = app.resources.tableName;
+    return new InterlockService({
+      services: new ServiceStore(db, table),
+      bookings: new BookingStore(db, table),
+      hooks: new HookStore(db, table, (key, reason) => {
+        throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
+      }),
+      audit: new AuditStore(db, table),
+      client: new InterlockClient(http, new SecretStore(sm, app.resources.env.SECRET_PREFIX!)),
+      cacheClock,
+    });
+  }
+  const commandsOf = async (run: () => Promise<unknown>) => {
+    sent.length = 0;
+    await run();
+    return [...sent].sort();
+  };
+
   it('reads the service and targets once, then only bookings and the audit write, until the TTL passes', async () => {
     const tenant = newTenant();
     const staff = await tokenFor(tenant, ['staff'], 'sam');
@@ -69,22 +90,12 @@ describe('interlock calls in a warm instance', () => {
     });
     expect(hook.status, hook.text).toBe(201);
 
-    const db = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
-    const table = app.resources.tableName;
     let clock = 1_000_000;
-    const interlocks = new InterlockService({
-      services: new ServiceStore(db, table),
-      bookings: new BookingStore(db, table),
-      hooks: new HookStore(db, table, (key, reason) => {
-        throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
-      }),
-      audit: new AuditStore(db, table),
-      client: new InterlockClient(http, new SecretStore(sm, app.resources.env.SECRET_PREFIX!)),
-      cacheClock: () => clock,
-    });
+    const interlocks = interlockService(() => clock);
     const sam: Principal = { sub: 'sam', tenant, roles: new Set<Role>(['staff']) };
     const alice: Principal = { sub: 'alice', tenant, roles: new Set<Role>(['user']) };
-    await new BookingStore(db, table).apply(tenant, {
+    const db = DynamoDBDocumentClient.from(ddb, { marshallOptions: { removeUndefinedValues: true } });
+    await new BookingStore(db, app.resources.tableName).apply(tenant, {
       op: 'put',
       booking: {
         id: 'bk-1',
@@ -95,11 +106,6 @@ describe('interlock calls in a warm instance', () => {
       },
     });
 
-    const commandsOf = async (run: () => Promise<unknown>) => {
-      sent.length = 0;
-      await run();
-      return [...sent].sort();
-    };
     const cold = await commandsOf(() => interlocks.act(sam, serviceId, 'lock'));
     expect(cold).toContain('GetItemCommand');
     expect(cold.filter((c) => c === 'QueryCommand').length).toBeGreaterThan(0);
@@ -123,5 +129,38 @@ describe('interlock calls in a warm instance', () => {
     expect((await put(['has_interlock'])).status).toBe(200);
     await interlocks.act(sam, serviceId, 'lock');
     expect(device.requests).toHaveLength(5);
+  });
+
+  it('keeps a door and its unlock targets for a trigger URL unlock too, and never a miss', async () => {
+    const tenant = newTenant();
+    const admin = await tokenFor(tenant, ['admin'], 'ada');
+    const doorId = 'door-cache';
+    const put = (tags: string[]) =>
+      call(app, 'PUT', `/v1/services/${doorId}`, { token: admin, body: { name: 'Lab door', tags } });
+    expect((await put(['door'])).status).toBe(200);
+    const hook = await call(app, 'POST', '/v1/hooks', {
+      token: admin,
+      body: { name: 'Strike', events: ['interlock.unlock'], scope: doorId, url: `${device.url}/unlock` },
+    });
+    expect(hook.status, hook.text).toBe(201);
+    let clock = 5_000_000;
+    const interlocks = interlockService(() => clock);
+    const trigger = { tenant, sub: 'trigger:tr-1', roles: new Set<Role>() };
+    const before = device.requests.length;
+
+    const cold = await commandsOf(() => interlocks.unlockDoor(trigger, doorId));
+    expect(cold).toContain('GetItemCommand');
+    expect(cold).toContain('QueryCommand');
+    expect(await commandsOf(() => interlocks.unlockDoor(trigger, doorId))).toEqual(['PutItemCommand']);
+    expect(device.requests.length - before).toBe(2);
+
+    // No longer a door: kept until the TTL passes, then refused (the seed's 403 outcome).
+    expect((await put([])).status).toBe(200);
+    clock += INTERLOCK_CACHE_TTL_MS + 1;
+    expect((await interlocks.unlockDoor(trigger, doorId)).outcome).toBe('failed');
+    // The miss is not kept: a door again, the next unlock works at once.
+    expect((await put(['door'])).status).toBe(200);
+    expect((await interlocks.unlockDoor(trigger, doorId)).outcome).toBe('unlocked');
+    expect(device.requests.length - before).toBe(3);
   });
 });
