@@ -105,7 +105,7 @@ const secrets = new SecretStore(secretsClient, 'bench');
 const delivery = new DeliveryService({
   http: createOutboundHttp({ allowedPrivateRanges: ['loopback'] }),
   secrets,
-  log: { record: async () => undefined } as unknown as DeliveryLog,
+  log: { record: async (_t: string, attempt: unknown) => attempt } as unknown as DeliveryLog,
   schedule: [30],
 });
 const unexpected = async () => {
@@ -116,10 +116,11 @@ const dispatcher = new Dispatcher({
   queue: { postpone: unexpected, deadLetter: unexpected } as unknown as DeliveryQueue,
   delivery,
   deadLetters: { record: unexpected, groupMarker: unexpected } as unknown as DeadLetterStore,
-  // The attempt counter is one DynamoDB update in the real dispatcher; here it counts in memory.
+  // The attempt log is one DynamoDB put in the real dispatcher (a first receive reads nothing).
   log: {
-    record: async () => undefined,
-    nextAttemptNumber: async (_t: string, _d: string, prior: number) => prior + 1,
+    record: async (_t: string, attempt: unknown) => attempt,
+    nextAttemptNumber: async (_t: string, _h: string, _e: string, count: { priorAttempts: number }) =>
+      count.priorAttempts + 1,
   } as unknown as DeliveryLog,
   limiter: { take: unexpected } as unknown as RateLimiter,
   publisher: { publish: unexpected } as unknown as EventPublisher,

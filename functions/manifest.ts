@@ -181,7 +181,7 @@ export const functions: readonly FunctionSpec[] = [
     consumesDeliveryQueue: true,
     callsOut: true,
     access: {
-      // The hook and its breaker state, the attempt log and counter, dead letters and their
+      // The hook and its breaker state, the attempt log (its last number: a Query), dead letters and their
       // ordering-group markers, the rate-limit window, the hook.disabled fan-out (match index,
       // event record, the conditional disable as a transaction of puts).
       table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'],

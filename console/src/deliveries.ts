@@ -62,7 +62,7 @@ export const deliveriesPage: Page = async (ctx) => {
       attemptsRegion,
       attempts.length === 0
         ? h('p', {}, 'No delivery attempts yet.')
-        : table(`Attempts to ${hook.name}, newest first`, attemptHeaders, attemptRows(attempts)),
+        : table(`Attempts to ${hook.name}, newest event first`, attemptHeaders, attemptRows(attempts)),
       cursor && actionButton('Load older attempts', load),
     );
   };

@@ -40,7 +40,7 @@ export const eventsContract: Contract = {
     errors: [403],
   },
   'GET /v1/hooks/{hookId}/deliveries': {
-    summary: "A hook's delivery attempts, newest first (paginated)",
+    summary: "A hook's delivery attempts, newest event first, each delivery's attempts together (paginated)",
     query: pageQuery,
     ok: { status: 200, body: attemptPageSchema },
     errors: [403],

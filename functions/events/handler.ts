@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { bookingFromEvent } from '#shared/adapters/bookingStore.ts';
 import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
 import { EventStore, type StoredEvent } from '#shared/adapters/eventStore.ts';
@@ -10,6 +9,7 @@ import {
   recoverInputSchema,
 } from '#shared/domain/deadLetter.ts';
 import { deliveriesFor } from '#shared/domain/delivery.ts';
+import { newEventIds } from '#shared/domain/eventId.ts';
 import { type EventInput, eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
 import {
   attemptView,
@@ -85,8 +85,10 @@ async function fanOut(
   const catalogErrors = await hookService.catalogErrors(tenant, [input.type]);
   if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
 
-  const eventId = `evt_${randomBytes(10).toString('hex')}`;
-  const receivedAt = new Date().toISOString();
+  const received = Date.now();
+  // Sorts by ingest time: a hook's attempt log, keyed by event id, lists newest event first.
+  const [eventId] = newEventIds(1, received) as [string];
+  const receivedAt = new Date(received).toISOString();
   // Interlock targets never get queued deliveries, even one stored before the rule existed.
   const matching = (await hooks.findMatching(tenant, input.type, input.scope)).filter(
     (hook) => !isInterlockTarget(hook),
@@ -169,7 +171,7 @@ async function getEvent(req: ApiRequest): Promise<ApiResult> {
   const { events, deliveryLog } = services();
   const event = await events.get(req.principal.tenant, req.path.eventId ?? '');
   if (!event) throw new NotFound('Event');
-  const attempts = await deliveryLog.ofEvent(req.principal.tenant, event.id);
+  const attempts = await deliveryLog.ofEvent(req.principal.tenant, event.id, event.hookIds);
   const seen = new Set(attempts.map((a) => a.deliveryId));
   const pending: DeliveryView[] = event.deliveryIds
     .map((id, i) => ({ delivery_id: id, hook_id: event.hookIds[i], state: 'pending' as const, attempts: [] }))

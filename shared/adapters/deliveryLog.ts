@@ -1,17 +1,61 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Attempt } from '../domain/delivery.ts';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type Attempt, type AttemptResult, deliveryIdFor } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 
 /** Attempts are kept this long, then DynamoDB's TTL removes them. */
 export const ATTEMPT_RETENTION_DAYS = 30;
 
+/** Attempt numbers in the sort key: three digits, so they sort as numbers up to 999. */
+const ATTEMPT_DIGITS = 3;
+
+/** How many hooks' partitions `ofEvent` queries at once. */
+const EVENT_QUERY_CONCURRENCY = 16;
+
 const hookPartition = (tenant: string, hookId: string) => `T#${tenant}#DLV#HOOK#${hookId}`;
-const eventPartition = (tenant: string, eventId: string) => `T#${tenant}#DLV#EVENT#${eventId}`;
+const attemptKey = (eventId: string, attempt: number) =>
+  `${eventId}#${String(attempt).padStart(ATTEMPT_DIGITS, '0')}`;
+
+/** What the stored item holds besides its key: everything the key and the ids do not already say. */
+interface AttemptItem {
+  pk: string;
+  sk: string;
+  type: string;
+  result: AttemptResult;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+  response?: string;
+  nextAttemptAt?: string;
+  test?: true;
+  /** Only when it is not `deliveryIdFor(eventId, hookId)` (every delivery Latchkey makes today is). */
+  deliveryId?: string;
+  at: string;
+  expiresAt: number;
+}
+
+/** Where the next attempt of a delivery starts counting from. */
+export interface AttemptCount {
+  /** Attempts made before this message was (re)enqueued (the message's `priorAttempts`). */
+  priorAttempts: number;
+  /**
+   * The first receive of a message that was never re-driven: no attempt of it can have been
+   * logged, so the number is `priorAttempts + 1` without reading the log.
+   */
+  firstReceive: boolean;
+}
+
+function isConditionFailure(err: unknown): boolean {
+  return (err as Error).name === 'ConditionalCheckFailedException';
+}
 
 /**
- * Every delivery attempt: by hook (`T#<t>#DLV#HOOK#<hook>`, newest first) and by event (gsi1,
- * `T#<t>#DLV#EVENT#<event>`), with a TTL.
+ * Every delivery attempt, one item each, with a TTL: in its hook's partition
+ * (`T#<t>#DLV#HOOK#<hook>`) under `<eventId>#<attempt, 3 digits>`. Event ids sort by ingest time
+ * (domain/eventId.ts), so a hook's log reads newest event first with the attempts of one delivery
+ * together, and an event's attempts are one `begins_with` query per hook the event record names.
+ * No secondary index: one write unit per attempt of up to 1 KB. The log also counts attempts: the
+ * next number of a delivery is one more than its last logged one.
  */
 export class DeliveryLog {
   constructor(
@@ -19,46 +63,66 @@ export class DeliveryLog {
     private readonly tableName: string,
   ) {}
 
-  async record(tenant: string, attempt: Attempt): Promise<void> {
-    const sk = `${attempt.at}#${attempt.deliveryId}#${String(attempt.attempt).padStart(3, '0')}`;
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: hookPartition(tenant, attempt.hookId),
-          sk,
-          gsi1pk: eventPartition(tenant, attempt.eventId),
-          gsi1sk: sk,
-          entity: 'attempt',
-          attempt,
-          expiresAt: Math.floor(Date.parse(attempt.at) / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
-        },
-      }),
-    );
+  /**
+   * Logs an attempt under its number. The put is conditional: if that number is taken (the same
+   * message processed twice at once, which at-least-once SQS allows), the attempt is logged under
+   * the next free number, and the attempt returned says which.
+   */
+  async record(tenant: string, attempt: Attempt): Promise<Attempt> {
+    let logged = attempt;
+    for (;;) {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: this.toItem(tenant, logged),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return logged;
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const last = await this.lastAttempt(tenant, attempt.hookId, attempt.eventId);
+        logged = { ...logged, attempt: Math.max(last, logged.attempt) + 1 };
+      }
+    }
   }
 
   /**
-   * Counts an attempt of a delivery and returns its number. Counted here rather than from SQS's
-   * receive count, because a delivery held by its hook's rate limit or behind an ordered
-   * predecessor is received without being attempted.
+   * The number of a delivery's next attempt. Counted from the log rather than from SQS's receive
+   * count, because a delivery held by its hook's rate limit or behind an ordered predecessor is
+   * received without being attempted. A first receive of a message never re-driven reads nothing.
+   * A re-driven delivery continues from its count, even once its earlier attempts have expired.
    */
-  async nextAttemptNumber(tenant: string, deliveryId: string, priorAttempts: number): Promise<number> {
-    const out = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `T#${tenant}#DLV#STATE#${deliveryId}`, sk: 'ATTEMPTS' },
-        UpdateExpression: 'ADD attempts :one SET expiresAt = :exp',
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':exp': Math.floor(Date.now() / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
-        },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    // Counted attempts expire with the log; a redrive after that still continues from its count.
-    return Math.max(Number(out.Attributes?.attempts ?? 1), priorAttempts + 1);
+  async nextAttemptNumber(
+    tenant: string,
+    hookId: string,
+    eventId: string,
+    count: AttemptCount,
+  ): Promise<number> {
+    if (count.firstReceive && count.priorAttempts === 0) return 1;
+    const last = await this.lastAttempt(tenant, hookId, eventId);
+    return Math.max(last, count.priorAttempts) + 1;
   }
 
+  /** The highest attempt number logged for (event, hook), 0 if none (read strongly consistent). */
+  private async lastAttempt(tenant: string, hookId: string, eventId: string): Promise<number> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+        ExpressionAttributeValues: { ':p': hookPartition(tenant, hookId), ':e': `${eventId}#` },
+        ProjectionExpression: 'sk',
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const sk = out.Items?.[0]?.sk as string | undefined;
+    return sk ? Number(sk.slice(sk.lastIndexOf('#') + 1)) : 0;
+  }
+
+  /** A hook's attempts: newest event first, the attempts of one delivery together (latest first). */
   async ofHook(
     tenant: string,
     hookId: string,
@@ -77,17 +141,70 @@ export class DeliveryLog {
       { limit, cursor },
       { key: 'pk', value: pk },
     );
-    return { attempts: items.map((i) => i.attempt as Attempt), ...(nextCursor ? { nextCursor } : {}) };
+    return {
+      attempts: items.map((item) => fromItem(hookId, item as unknown as AttemptItem)),
+      ...(nextCursor ? { nextCursor } : {}),
+    };
   }
 
-  /** All attempts of an event, oldest first. */
-  async ofEvent(tenant: string, eventId: string): Promise<Attempt[]> {
-    const items = await queryAll(this.db, {
-      TableName: this.tableName,
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :p',
-      ExpressionAttributeValues: { ':p': eventPartition(tenant, eventId) },
-    });
-    return items.map((item) => item.attempt as Attempt);
+  /** All attempts of an event to these hooks (the ones its record names), oldest first per delivery. */
+  async ofEvent(tenant: string, eventId: string, hookIds: readonly string[]): Promise<Attempt[]> {
+    const attempts: Attempt[] = [];
+    const hooks = [...new Set(hookIds)];
+    for (let i = 0; i < hooks.length; i += EVENT_QUERY_CONCURRENCY) {
+      const found = await Promise.all(
+        hooks.slice(i, i + EVENT_QUERY_CONCURRENCY).map(async (hookId) => {
+          const items = await queryAll(this.db, {
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :p AND begins_with(sk, :e)',
+            ExpressionAttributeValues: { ':p': hookPartition(tenant, hookId), ':e': `${eventId}#` },
+          });
+          return items.map((item) => fromItem(hookId, item as unknown as AttemptItem));
+        }),
+      );
+      attempts.push(...found.flat());
+    }
+    return attempts;
   }
+
+  private toItem(tenant: string, a: Attempt): AttemptItem {
+    return {
+      pk: hookPartition(tenant, a.hookId),
+      sk: attemptKey(a.eventId, a.attempt),
+      type: a.type,
+      result: a.result,
+      ...(a.status !== undefined ? { status: a.status } : {}),
+      latencyMs: a.latencyMs,
+      ...(a.error !== undefined ? { error: a.error } : {}),
+      ...(a.response !== undefined ? { response: a.response } : {}),
+      ...(a.nextAttemptAt !== undefined ? { nextAttemptAt: a.nextAttemptAt } : {}),
+      ...(a.test ? { test: true as const } : {}),
+      ...(a.deliveryId !== deliveryIdFor(a.eventId, a.hookId) ? { deliveryId: a.deliveryId } : {}),
+      at: a.at,
+      expiresAt: Math.floor(Date.parse(a.at) / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
+    };
+  }
+}
+
+function fromItem(hookId: string, item: AttemptItem): Attempt {
+  // Written before the log was keyed by event: the whole attempt is under `attempt`.
+  const older = (item as unknown as { attempt?: unknown }).attempt;
+  if (typeof older === 'object' && older !== null) return older as Attempt;
+  const hash = item.sk.lastIndexOf('#');
+  const eventId = item.sk.slice(0, hash);
+  return {
+    deliveryId: item.deliveryId ?? deliveryIdFor(eventId, hookId),
+    eventId,
+    hookId,
+    type: item.type,
+    attempt: Number(item.sk.slice(hash + 1)),
+    result: item.result,
+    ...(item.status !== undefined ? { status: item.status } : {}),
+    latencyMs: item.latencyMs,
+    ...(item.error !== undefined ? { error: item.error } : {}),
+    ...(item.response !== undefined ? { response: item.response } : {}),
+    ...(item.nextAttemptAt !== undefined ? { nextAttemptAt: item.nextAttemptAt } : {}),
+    ...(item.test ? { test: true } : {}),
+    at: item.at,
+  };
 }

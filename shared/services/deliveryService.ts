@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { DeliveryLog } from '../adapters/deliveryLog.ts';
 import { OutboundError, type OutboundHttp } from '../adapters/outboundHttp.ts';
 import type { SecretStore } from '../adapters/secretStore.ts';
-import type { Attempt, DeliveryMessage } from '../domain/delivery.ts';
+import { type Attempt, type DeliveryMessage, deliveryIdFor } from '../domain/delivery.ts';
 import { placeosDoorBody } from '../domain/doorEvent.ts';
+import { newEventIds } from '../domain/eventId.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
 import { deliveryBody } from '../domain/payload.ts';
 import { credentialForms, redact } from '../domain/redaction.ts';
@@ -172,8 +172,7 @@ export class DeliveryService {
       ...(options.test ? { test: true } : {}),
       at: startedAt.toISOString(),
     };
-    await this.deps.log.record(hook.tenant, attempt);
-    return { attempt, decision };
+    return { attempt: await this.deps.log.record(hook.tenant, attempt), decision };
   }
 
   /**
@@ -193,8 +192,7 @@ export class DeliveryService {
       error: reason,
       at: this.now().toISOString(),
     };
-    await this.deps.log.record(message.tenant, attempt);
-    return attempt;
+    return this.deps.log.record(message.tenant, attempt);
   }
 
   /**
@@ -203,10 +201,12 @@ export class DeliveryService {
    */
   async test(hook: Hook, by: string, maxTimeoutMs?: number): Promise<Attempt> {
     const now = this.now().toISOString();
-    const eventId = `evt_test_${randomBytes(6).toString('hex')}`;
+    // An event id like any other, so the test lists among the hook's deliveries by its time; the
+    // attempt and the payload say it was a test.
+    const [eventId] = newEventIds(1, Date.parse(now)) as [string];
     const message: DeliveryMessage = {
       v: 1,
-      deliveryId: `msg_test_${randomBytes(10).toString('hex')}`,
+      deliveryId: deliveryIdFor(eventId, hook.id),
       tenant: hook.tenant,
       eventId,
       hookId: hook.id,

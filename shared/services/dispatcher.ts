@@ -134,7 +134,7 @@ export class Dispatcher {
       // Shown in the delivery log too: GET /v1/events/{id} says dead-lettered, with the reason.
       await this.deps.delivery.recordDeadLetter(
         message,
-        message.priorAttempts + 1,
+        await this.nextAttemptNumber(message, record),
         `dead-lettered: ${reason ?? 'unknown hook'}`,
       );
       return 'done';
@@ -161,15 +161,13 @@ export class Dispatcher {
       }
     }
 
-    const attemptNumber = await this.deps.log.nextAttemptNumber(
-      message.tenant,
-      message.deliveryId,
-      message.priorAttempts,
-    );
-    const { attempt, decision } = await this.deps.delivery.attempt(hook, message, attemptNumber, {
-      scheduleIndex: attemptNumber - message.priorAttempts,
+    const numbered = await this.nextAttemptNumber(message, record);
+    const { attempt, decision } = await this.deps.delivery.attempt(hook, message, numbered, {
+      scheduleIndex: numbered - message.priorAttempts,
       maxTimeoutMs: window.timeoutMs,
     });
+    // The number it was logged under (another copy of the message may have taken the one we read).
+    const attemptNumber = attempt.attempt;
     metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
     if (message.orderingGroup && decision.action !== 'retry') await this.listAsFollower(message);
     await this.applyBreaker(hook, failingSince, decision.action === 'success', attempt.status);
@@ -202,6 +200,14 @@ export class Dispatcher {
     });
     await this.deadLetter(message, decision.reason, attemptNumber);
     return 'done';
+  }
+
+  /** The next attempt's number: from the log, unless this is a message's first receive. */
+  private nextAttemptNumber(message: DeliveryMessage, record: SQSRecord): Promise<number> {
+    return this.deps.log.nextAttemptNumber(message.tenant, message.hookId, message.eventId, {
+      priorAttempts: message.priorAttempts,
+      firstReceive: record.attributes.ApproximateReceiveCount === '1',
+    });
   }
 
   private async deadLetter(message: DeliveryMessage, reason: string, attempts: number): Promise<void> {

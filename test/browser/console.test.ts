@@ -91,7 +91,7 @@ describe('the staff console', () => {
       .poll(() => page.getByRole('row', { name: /LIMS orders/ }).textContent())
       .toContain('Enabled');
     await page.getByRole('link', { name: 'Deliveries of LIMS orders' }).click();
-    const attempts = page.getByRole('table', { name: 'Attempts to LIMS orders, newest first' });
+    const attempts = page.getByRole('table', { name: 'Attempts to LIMS orders, newest event first' });
     const row = attempts.getByRole('row', { name: /order\.created/ });
     // The receiver answers before the attempt is logged: refresh as a person would until it shows.
     await page.getByRole('heading', { name: 'Attempts' }).waitFor();

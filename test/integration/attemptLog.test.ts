@@ -1,0 +1,234 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalApp } from '../../scripts/local/app.ts';
+import { awsCallScope } from '../../shared/adapters/awsCallRecorder.ts';
+import { dynamoDb } from '../../shared/adapters/awsClients.ts';
+import { DeliveryLog } from '../../shared/adapters/deliveryLog.ts';
+import { type Attempt, deliveryIdFor } from '../../shared/domain/delivery.ts';
+import { newEventIds } from '../../shared/domain/eventId.ts';
+import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
+import type { Receiver } from '../support/receiver.ts';
+import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
+
+/**
+ * The attempt log (SPEC §4): one item per attempt in its hook's partition, keyed by event, no
+ * secondary index; what one delivery costs in DynamoDB commands; how a hook's and an event's
+ * deliveries list.
+ */
+describe('the attempt log', () => {
+  let h: DeliveryHarness;
+  let app: LocalApp;
+  let receiver: Receiver;
+  let raw: DynamoDBClient;
+  let db: DynamoDBDocumentClient;
+  /** DynamoDB commands the dispatcher sent, in order, while `counting`. */
+  const dispatcherCommands: string[] = [];
+  let counting = false;
+
+  beforeAll(async () => {
+    h = await startDeliveryHarness({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1,1,1' });
+    ({ app, receiver } = h);
+    // The functions' own client (local mode runs the handlers in this process); the function
+    // each command is sent for is local mode's awsCallScope.
+    dynamoDb.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (counting && awsCallScope.getStore() === 'Dispatcher') {
+          dispatcherCommands.push(String(context.commandName));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'attemptLogTestCount' },
+    );
+    raw = new DynamoDBClient({
+      endpoint: app.emulatorEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    db = DynamoDBDocumentClient.from(raw);
+  });
+  afterAll(async () => {
+    raw?.destroy();
+    await h?.stop();
+  });
+
+  async function setup() {
+    const tenant = newTenant();
+    return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
+  }
+  const hook = (token: string, path: string, body: Json = {}) =>
+    receiverHook(app, token, receiver.url, path, body);
+  async function publish(token: string, orderId: string): Promise<string> {
+    const res = await call(app, 'POST', '/v1/events', {
+      token,
+      body: { type: 'order.created', data: { order_id: orderId } },
+    });
+    expect(res.status, res.text).toBe(202);
+    return (res.body as Json).event_id as string;
+  }
+  const hookLog = async (token: string, hookId: string, query = '') => {
+    const res = await call(app, 'GET', `/v1/hooks/${hookId}/deliveries${query}`, { token });
+    expect(res.status, res.text).toBe(200);
+    return res.body as Json;
+  };
+  const logItems = async (tenant: string, hookId: string) =>
+    (
+      await db.send(
+        new QueryCommand({
+          TableName: app.resources.tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': `T#${tenant}#DLV#HOOK#${hookId}` },
+        }),
+      )
+    ).Items ?? [];
+
+  it('costs a successful first attempt one read of the hook and one put: the attempt, without an index', async () => {
+    const { tenant, token } = await setup();
+    const path = `/count-${Date.now()}`;
+    const target = await hook(token, path);
+    dispatcherCommands.length = 0;
+    counting = true;
+    const eventId = await publish(token, 'o-1');
+    await h.arrived(path);
+    const [item] = await eventually(async () => {
+      const items = await logItems(tenant, target.id);
+      return items.length > 0 ? items : undefined;
+    });
+    // Anything the dispatcher would send after the attempt (the breaker, say) comes at once.
+    await new Promise((r) => setTimeout(r, 500));
+    counting = false;
+    expect(dispatcherCommands).toEqual(['GetItemCommand', 'PutItemCommand']);
+
+    // What the item holds: its key says hook, event and attempt number; nothing is stored twice.
+    expect(item!.sk).toBe(`${eventId}#001`);
+    expect(Object.keys(item!).sort()).toEqual(
+      ['at', 'expiresAt', 'latencyMs', 'pk', 'response', 'result', 'sk', 'status', 'type'].sort(),
+    );
+    expect(item).toMatchObject({ type: 'order.created', result: 'succeeded', status: 200 });
+    expect(Object.keys(item!).some((k) => k.startsWith('gsi'))).toBe(false);
+    // 1 write unit: attribute names and values of a typical successful attempt stay under 1 KB.
+    const size = Object.entries(item!).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+    expect(size).toBeLessThan(1024);
+  });
+
+  it('lists a hook’s deliveries newest event first, attempts of one delivery together, a test in its place', async () => {
+    const { token } = await setup();
+    const path = `/order-${Date.now()}`;
+    const target = await hook(token, path);
+    // The first event fails until the second one was delivered, so its successful attempt goes
+    // out after the second event's, yet it lists with its own event.
+    const got = (orderId: string) => h.at(path).filter((r) => r.json?.order_id === orderId);
+    receiver.route = (r) =>
+      r.json?.order_id === 'o-1' && got('o-2').length === 0 ? { status: 503, body: 'busy' } : undefined;
+    const first = await publish(token, 'o-1');
+    await h.arrived(path, 1);
+    const second = await publish(token, 'o-2');
+    await eventually(() => (got('o-1').length >= 2 && got('o-2').length === 1 ? true : undefined));
+    const tries = got('o-1').length;
+    receiver.route = undefined;
+    const test = await call(app, 'POST', `/v1/hooks/${target.id}/test`, { token });
+    expect(test.status, test.text).toBe(200);
+    expect(test.body).toMatchObject({
+      test: true,
+      result: 'succeeded',
+      event_id: expect.stringMatching(/^evt_/),
+    });
+
+    const all = await eventually(async () => {
+      const page = await hookLog(token, target.id);
+      return page.attempts.length === tries + 2 ? page : undefined;
+    });
+    const testEvent = (test.body as Json).event_id as string;
+    expect(all.attempts.map((a: Json) => [a.event_id, a.attempt, a.result, a.test])).toEqual([
+      [testEvent, 1, 'succeeded', true],
+      [second, 1, 'succeeded', false],
+      ...Array.from({ length: tries }, (_, i) => [
+        first,
+        tries - i,
+        i === 0 ? 'succeeded' : 'retrying',
+        false,
+      ]),
+    ]);
+    expect(all.attempts[2].delivery_id).toBe(deliveryIdFor(first, target.id));
+    expect(all.attempts.at(-1)).toMatchObject({
+      status: 503,
+      response: 'busy',
+      error: expect.stringContaining('503'),
+    });
+    // By event, not by attempt time: the first event's last attempt went out after the second's.
+    expect(Date.parse(all.attempts[2].at)).toBeGreaterThan(Date.parse(all.attempts[1].at));
+
+    // Paged with the cursor: the same order, nothing twice.
+    const pages: Json[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Json = await hookLog(token, target.id, `?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      pages.push(...page.attempts);
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(pages).toEqual(all.attempts);
+
+    // The event's deliveries: read from the partitions of the hooks its record names.
+    const event = await call(app, 'GET', `/v1/events/${first}`, { token });
+    expect(event.status).toBe(200);
+    expect((event.body as Json).deliveries).toMatchObject([
+      {
+        delivery_id: deliveryIdFor(first, target.id),
+        hook_id: target.id,
+        state: 'succeeded',
+        attempts: Array.from({ length: tries }, (_, i) => ({
+          attempt: i + 1,
+          result: i === tries - 1 ? 'succeeded' : 'retrying',
+        })),
+      },
+    ]);
+  });
+
+  it('shows each hook’s delivery of one event, read from each hook’s partition', async () => {
+    const { token } = await setup();
+    const path = `/fan-${Date.now()}`;
+    const a = await hook(token, `${path}/a`);
+    const b = await hook(token, `${path}/b`);
+    const eventId = await publish(token, 'o-3');
+    await h.arrived(`${path}/a`);
+    await h.arrived(`${path}/b`);
+    const event = await eventually(async () => {
+      const e = (await call(app, 'GET', `/v1/events/${eventId}`, { token })).body as Json;
+      return e.deliveries.every((d: Json) => d.state === 'succeeded') ? e : undefined;
+    });
+    expect(event.deliveries.map((d: Json) => d.hook_id).sort()).toEqual([a.id, b.id].sort());
+    // Another hook's log holds nothing of this event's other delivery.
+    expect((await hookLog(token, a.id)).attempts.map((x: Json) => x.hook_id)).toEqual([a.id]);
+  });
+
+  it('numbers a second copy of the same attempt after the first instead of overwriting it', async () => {
+    const tenant = newTenant();
+    const log = new DeliveryLog(db as unknown as typeof dynamoDb, app.resources.tableName);
+    const [eventId] = newEventIds(1) as [string];
+    const attempt: Attempt = {
+      deliveryId: deliveryIdFor(eventId, 'hk_dup'),
+      eventId,
+      hookId: 'hk_dup',
+      type: 'order.created',
+      attempt: 1,
+      result: 'succeeded',
+      status: 200,
+      latencyMs: 3,
+      at: new Date().toISOString(),
+    };
+    const count = { priorAttempts: 0, firstReceive: false };
+    expect(await log.nextAttemptNumber(tenant, 'hk_dup', eventId, count)).toBe(1);
+    expect((await log.record(tenant, attempt)).attempt).toBe(1);
+    expect((await log.record(tenant, attempt)).attempt).toBe(2);
+    expect(await log.nextAttemptNumber(tenant, 'hk_dup', eventId, count)).toBe(3);
+    // A re-driven delivery continues from its count, even when its earlier attempts have expired.
+    expect(
+      await log.nextAttemptNumber(tenant, 'hk_other', eventId, { priorAttempts: 4, firstReceive: true }),
+    ).toBe(5);
+    const page = await log.ofHook(tenant, 'hk_dup', 10);
+    expect(page.attempts.map((x) => [x.attempt, x.deliveryId])).toEqual([
+      [2, attempt.deliveryId],
+      [1, attempt.deliveryId],
+    ]);
+  });
+});
