@@ -22,7 +22,12 @@ export function credentialForms(hook: Pick<Hook, 'auth'>, credentials: HookCrede
       values.push(Buffer.from(`${username}:${credentials.password}`).toString('base64'));
   }
   for (const value of Object.values(credentials.authHeaders ?? {})) values.push(value);
-  for (const secret of [credentials.signingSecret, credentials.previousSigningSecret]) {
+  const signingSecrets = [
+    credentials.signingSecret,
+    ...(credentials.previousSigningSecrets ?? []).map((p) => p.secret),
+    credentials.previousSigningSecret,
+  ];
+  for (const secret of signingSecrets) {
     if (secret === undefined) continue;
     values.push(secret);
     if (secret.startsWith('whsec_')) values.push(secret.slice('whsec_'.length));
@@ -40,11 +45,15 @@ export function credentialForms(hook: Pick<Hook, 'auth'>, credentials: HookCrede
 /** The text with every credential form replaced, including one cut off at the very end. */
 export function redact(text: string, forms: readonly string[]): string {
   let out = text;
-  for (const form of forms) out = out.split(form).join(REDACTED);
+  for (const form of forms) if (out.includes(form)) out = out.split(form).join(REDACTED);
   for (const form of forms) {
-    for (let k = form.length - 1; k >= MIN_SECRET_LENGTH; k--) {
-      if (out.endsWith(form.slice(0, k))) {
-        out = `${out.slice(0, out.length - k)}${REDACTED}`;
+    // The longest start of the form (at least MIN_SECRET_LENGTH long, shorter than the form) that
+    // ends the text: its candidates are where the form's first characters occur near the end.
+    const head = form.slice(0, MIN_SECRET_LENGTH);
+    const from = Math.max(0, out.length - form.length + 1);
+    for (let at = out.indexOf(head, from); at !== -1; at = out.indexOf(head, at + 1)) {
+      if (form.startsWith(out.slice(at))) {
+        out = `${out.slice(0, at)}${REDACTED}`;
         break;
       }
     }

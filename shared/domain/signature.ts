@@ -3,7 +3,7 @@
  * the caller passes the secrets (current first, then the previous one while a rotation overlap
  * lasts) and the timestamp, and gets back the exact body bytes and the headers to send.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { SigningProfile } from './hook.ts';
 
 export interface SignInput {
@@ -43,15 +43,36 @@ export function standardSecretKey(secret: string): Buffer {
   return Buffer.from(encoded, 'base64');
 }
 
+/**
+ * HMAC keys made once per secret (a secret is signed with on every attempt until it rotates), not
+ * decoded and imported on every attempt. Only key objects are kept, in this process's memory, as
+ * the secret cache keeps the secrets themselves; past KEY_ENTRIES, the map starts afresh.
+ */
+const KEY_ENTRIES = 256;
+const standardKeys = new Map<string, KeyObject>();
+const utf8Keys = new Map<string, KeyObject>();
+
+function keyFor(keys: Map<string, KeyObject>, secret: string, make: (secret: string) => Buffer): KeyObject {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    if (keys.size >= KEY_ENTRIES) keys.clear();
+    key = createSecretKey(make(secret));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** Standard Webhooks v1 signature value for one secret: `v1,<base64 HMAC-SHA256(id.timestamp.body)>`. */
 export function standardSignature(secret: string, webhookId: string, unixTs: number, body: string): string {
-  const mac = createHmac('sha256', standardSecretKey(secret)).update(`${webhookId}.${unixTs}.${body}`);
+  const mac = createHmac('sha256', keyFor(standardKeys, secret, standardSecretKey));
+  mac.update(`${webhookId}.${unixTs}.${body}`);
   return `v1,${mac.digest('base64')}`;
 }
 
 /** Hex HMAC-SHA256 with a UTF-8 key (CoreOne over the body, PlaceOS over the timestamp). */
 export function hexHmac(secret: string, message: string): string {
-  return createHmac('sha256', secret).update(message, 'utf8').digest('hex');
+  const key = keyFor(utf8Keys, secret, (text) => Buffer.from(text, 'utf8'));
+  return createHmac('sha256', key).update(message, 'utf8').digest('hex');
 }
 
 /**

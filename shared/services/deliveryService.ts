@@ -16,6 +16,9 @@ export const EVENT_TYPE_HEADER = 'latchkey-event-type';
 /** Per-request timeout for deliveries unless the hook sets `timeout_ms`. */
 export const DEFAULT_DELIVERY_TIMEOUT_MS = 10_000;
 
+/** The credentials of a hook without a secret (one object, so its redaction forms are made once). */
+const NO_CREDENTIALS: HookCredentials = Object.freeze({});
+
 export interface DeliveryServiceDeps {
   http: OutboundHttp;
   secrets: SecretStore;
@@ -31,12 +34,14 @@ export interface AttemptReport {
   decision: Decision;
 }
 
-/** Header names compared case-insensitively: later sources win. */
+/**
+ * Header names compared case-insensitively, sent in lower case: later sources win, in the place
+ * the name first took. (No prototype: a header named `__proto__` is an ordinary name.)
+ */
 function mergeHeaders(...sources: Record<string, string>[]): Record<string, string> {
-  const out = new Map<string, [string, string]>();
-  for (const source of sources)
-    for (const [k, v] of Object.entries(source)) out.set(k.toLowerCase(), [k.toLowerCase(), v]);
-  return Object.fromEntries(out.values());
+  const out: Record<string, string> = Object.create(null);
+  for (const source of sources) for (const name in source) out[name.toLowerCase()] = source[name]!;
+  return out;
 }
 
 function authHeaders(hook: Hook, credentials: HookCredentials): Record<string, string> {
@@ -62,6 +67,11 @@ function testDecision(outcome: AttemptOutcome): Decision {
  */
 export class DeliveryService {
   private readonly now: () => Date;
+  /**
+   * The credential forms to redact, made once per credentials object (the secret cache hands out
+   * the same object until the hook changes or the entry expires) and basic-auth user name.
+   */
+  private readonly forms = new WeakMap<HookCredentials, { username: string | undefined; forms: string[] }>();
 
   constructor(private readonly deps: DeliveryServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -74,6 +84,8 @@ export class DeliveryService {
 
   signingSecrets(hook: Hook, credentials: HookCredentials): string[] {
     if (hook.signing.profile === 'none' || !credentials.signingSecret) return [];
+    if (!credentials.previousSigningSecrets?.length && !credentials.previousSigningSecret)
+      return [credentials.signingSecret];
     const previous = previousSecretsInForce(credentials, hook.signing.previousSecretExpiresAt, this.now());
     return [credentials.signingSecret, ...previous.map((p) => p.secret)];
   }
@@ -84,7 +96,9 @@ export class DeliveryService {
     attemptNumber: number,
     options: { scheduleIndex?: number; test?: boolean; maxTimeoutMs?: number } = {},
   ): Promise<AttemptReport> {
-    const credentials = hook.secretRef ? await this.deps.secrets.load(hook.secretRef, hook.updatedAt) : {};
+    const credentials = hook.secretRef
+      ? await this.deps.secrets.load(hook.secretRef, hook.updatedAt)
+      : NO_CREDENTIALS;
     const startedAt = this.now();
     const signed = signRequest({
       profile: hook.signing.profile,
@@ -151,7 +165,7 @@ export class DeliveryService {
     }
 
     // What the receiver answered is kept and shown: never with the hook's own credentials in it.
-    const forms = credentialForms(hook, credentials);
+    const forms = this.credentialForms(hook, credentials);
     const reason = decision.action !== 'success' ? redact(decision.reason, forms) : undefined;
     if (response !== undefined) response = redact(response, forms);
     const attempt: Attempt = {
@@ -173,6 +187,15 @@ export class DeliveryService {
       at: startedAt.toISOString(),
     };
     return { attempt: await this.deps.log.record(hook.tenant, attempt), decision };
+  }
+
+  private credentialForms(hook: Hook, credentials: HookCredentials): string[] {
+    const username = hook.auth.type === 'none' ? undefined : hook.auth.username;
+    const known = this.forms.get(credentials);
+    if (known !== undefined && known.username === username) return known.forms;
+    const forms = credentialForms(hook, credentials);
+    this.forms.set(credentials, { username, forms });
+    return forms;
   }
 
   /**

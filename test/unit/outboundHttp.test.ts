@@ -339,3 +339,56 @@ describe.skipIf(typeof tls === 'string')('outbound HTTPS with a self-signed cert
     expect(response.status).toBe(201);
   });
 });
+
+describe('the address guard with host names', () => {
+  const server = createServer(handler);
+  let port = 0;
+  const allowing = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
+  const strict = createOutboundHttp();
+
+  beforeAll(async () => {
+    port = Number((await listen(server)).url.split(':')[1]);
+  });
+
+  afterAll(async () => {
+    await allowing.close();
+    await close(server);
+  });
+
+  const post = (client: typeof strict, url: string) =>
+    client.send({ url, method: 'POST', headers: {}, body: '{}', timeoutMs: 2000, insecureTls: false });
+
+  it('refuses a name that resolves to a guarded address, naming both, on every request', async () => {
+    const before = received.length;
+    for (let i = 0; i < 3; i++) {
+      const error = await expectOutboundError(post(strict, `http://localhost:${port}/hook`));
+      expect(error.kind).toBe('blocked');
+      expect(error.message).toMatch(/Refusing to connect to localhost \((127\.0\.0\.1|::1)\)/);
+      expect(error.message).toMatch(/loopback/);
+    }
+    expect(received.length).toBe(before);
+  });
+
+  it.skipIf(!localhostIsIpv4)(
+    'connects a name to the checked address; another policy never reuses that verdict',
+    async () => {
+      for (let i = 0; i < 2; i++) {
+        const response = await post(allowing, `http://localhost:${port}/hook`);
+        expect(response.status).toBe(201);
+        expect(received.at(-1)?.headers?.host).toBe(`localhost:${port}`);
+      }
+      const before = received.length;
+      const error = await expectOutboundError(post(strict, `http://localhost:${port}/hook`));
+      expect(error.kind).toBe('blocked');
+      const literal = await expectOutboundError(post(strict, `http://127.0.0.1:${port}/hook`));
+      expect(literal.kind).toBe('blocked');
+      expect(received.length).toBe(before);
+    },
+  );
+
+  it('names the host that does not resolve, as a network error', async () => {
+    const error = await expectOutboundError(post(allowing, 'http://no-such-host.invalid/hook'));
+    expect(error.kind).toBe('network');
+    expect(error.message).toMatch(/Could not resolve no-such-host\.invalid/);
+  });
+});

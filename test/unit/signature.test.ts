@@ -44,6 +44,26 @@ describe('signing deliveries', () => {
       expect(() => new Webhook(newSecret()).verify(signed.body, signed.headers)).toThrow();
     });
 
+    it('signs with the right key when secrets alternate (keys are made once per secret)', () => {
+      const secrets = [newSecret(), newSecret(), 'bm8tcHJlZml4'];
+      for (const round of [1, 2]) {
+        for (const [i, secret] of secrets.entries()) {
+          const signed = signRequest({
+            profile: 'standard',
+            eventType: 'order.created',
+            webhookId: `msg_${round}_${i}`,
+            timestamp,
+            body,
+            secrets: [secret],
+          });
+          expect(new Webhook(secret).verify(signed.body, signed.headers)).toEqual(body);
+          for (const other of secrets.filter((s) => s !== secret)) {
+            expect(() => new Webhook(other).verify(signed.body, signed.headers)).toThrow();
+          }
+        }
+      }
+    });
+
     it('fails verification when the body is tampered with', () => {
       const secret = newSecret();
       const signed = signRequest({
@@ -90,6 +110,17 @@ describe('signing deliveries', () => {
       });
       expect(signed.headers['X-Coreone-Webhook-Hash']).toBe(hex('new', signed.body));
       expect(signed.headers['X-Coreone-Webhook-Hash-Previous']).toBe(hex('old', signed.body));
+      // The same secrets the other way round: each key is its own secret's, however often used.
+      const swapped = signRequest({
+        profile: 'coreone',
+        eventType: 'client/create',
+        webhookId: 'd-3',
+        timestamp,
+        body,
+        secrets: ['old', 'new'],
+      });
+      expect(swapped.headers['X-Coreone-Webhook-Hash']).toBe(hex('old', swapped.body));
+      expect(swapped.headers['X-Coreone-Webhook-Hash-Previous']).toBe(hex('new', swapped.body));
     });
   });
 
