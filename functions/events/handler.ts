@@ -152,7 +152,8 @@ async function fanOut(
       sent.length > 0 ? { eventId } : {},
     );
   }
-  logger.info('Event accepted', { eventId, type: input.type, deliveries: messages.length });
+  // DEBUG: the event record and GET /v1/events/{id} hold what was accepted; INFO stays quiet.
+  logger.debug('Event accepted', { eventId, type: input.type, deliveries: messages.length });
   return {
     statusCode: 202,
     body: {

@@ -174,7 +174,9 @@ export class Dispatcher {
 
     if (decision.action === 'success') {
       metrics.addMetric('DeliverySucceeded', 'Count', 1);
-      logger.info('Delivered', {
+      // Per delivery at DEBUG only: at INFO a success costs no log line (the attempt log holds it,
+      // the batch's metrics count it); failures below are WARN/ERROR with their reason.
+      logger.debug('Delivered', {
         ...ids,
         attempt: attemptNumber,
         status: attempt.status,

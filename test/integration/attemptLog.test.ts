@@ -8,6 +8,7 @@ import { DeliveryLog } from '../../shared/adapters/deliveryLog.ts';
 import { type Attempt, deliveryIdFor } from '../../shared/domain/delivery.ts';
 import { newEventIds } from '../../shared/domain/eventId.ts';
 import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
+import { captureOutput } from '../support/inspect.ts';
 import type { Receiver } from '../support/receiver.ts';
 import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
 
@@ -27,7 +28,11 @@ describe('the attempt log', () => {
   let counting = false;
 
   beforeAll(async () => {
-    h = await startDeliveryHarness({ DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1,1,1' });
+    // DEBUG, so the log test sees every line and can tell what INFO would keep.
+    h = await startDeliveryHarness({
+      DELIVERY_RETRY_SCHEDULE_SECONDS: '1,1,1,1',
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
+    });
     ({ app, receiver } = h);
     // The functions' own client (local mode runs the handlers in this process); the function
     // each command is sent for is local mode's awsCallScope.
@@ -70,6 +75,11 @@ describe('the attempt log', () => {
     const res = await call(app, 'GET', `/v1/hooks/${hookId}/deliveries${query}`, { token });
     expect(res.status, res.text).toBe(200);
     return res.body as Json;
+  };
+  /** The attempts of one event as its hook's log lists them. */
+  const attemptsOf = async (token: string, eventId: string): Promise<Json[]> => {
+    const res = await call(app, 'GET', `/v1/events/${eventId}`, { token });
+    return ((res.body as Json).deliveries ?? []).flatMap((d: Json) => d.attempts);
   };
   const logItems = async (tenant: string, hookId: string) =>
     (
@@ -230,5 +240,54 @@ describe('the attempt log', () => {
       [2, attempt.deliveryId],
       [1, attempt.deliveryId],
     ]);
+  });
+
+  it('logs a success at DEBUG only, every failure at WARN or ERROR with its reason, and never a secret', async () => {
+    const { token } = await setup();
+    const path = `/logged-${Date.now()}`;
+    const password = 'pw-LOGCHECK-5c2e';
+    const signingSecret = 'whsec_TE9HQ0hFQ0stc2lnbmluZy1zZWNyZXQtMTIzNA==';
+    await hook(token, path, {
+      auth: { type: 'basic', username: 'svc', password },
+      signing: { profile: 'standard', secret: signingSecret },
+    });
+    const linesOf = (text: string, eventId: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.includes(eventId))
+        .map((line) => JSON.parse(line) as Json);
+    let ok = '';
+    let failing = '';
+    const output = captureOutput();
+    try {
+      ok = await publish(token, 'o-ok');
+      await h.arrived(path);
+      await eventually(async () => ((await attemptsOf(token, ok)).length > 0 ? true : undefined));
+      receiver.reply({ status: 503, body: 'busy' }, { status: 400, body: 'bad order' });
+      failing = await publish(token, 'o-fail');
+      await eventually(async () => ((await attemptsOf(token, failing)).length === 2 ? true : undefined));
+    } finally {
+      output.stop();
+    }
+    const text = output.text();
+    // The logs run at DEBUG here: what a success writes is all DEBUG, so at INFO (as deployed) it
+    // writes nothing; the attempt log and the batch's metrics hold it.
+    expect(linesOf(text, ok).map((l) => [l.level, l.message])).toEqual([
+      ['DEBUG', 'Event accepted'],
+      ['DEBUG', 'Delivered'],
+    ]);
+    expect(linesOf(text, ok)[1]).toMatchObject({ attempt: 1, status: 200, latencyMs: expect.any(Number) });
+    // A retry is WARN, a permanent failure ERROR, each with the ids and what the receiver answered.
+    expect(
+      linesOf(text, failing)
+        .filter((l) => l.level !== 'DEBUG')
+        .map((l) => [l.level, l.message, l.attempt, l.reason]),
+    ).toEqual([
+      ['WARN', 'Delivery attempt failed; will retry', 1, expect.stringContaining('HTTP 503')],
+      ['ERROR', 'Delivery failed; dead-lettered', 2, expect.stringContaining('HTTP 400')],
+    ]);
+    expect(text).not.toContain(password);
+    expect(text).not.toContain(signingSecret);
+    expect(text).not.toContain(Buffer.from(`svc:${password}`).toString('base64'));
   });
 });
