@@ -12,7 +12,6 @@ import { type GrantView, hookView } from '#shared/domain/hookView.ts';
 import { INTERLOCK_TYPE_PREFIX, isInterlockType } from '#shared/domain/interlockTarget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
 import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
-import { openApiDocument } from '#shared/http/openApi.ts';
 import { hookListQuery } from '#shared/http/queries.ts';
 import { fieldErrors, parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
@@ -187,7 +186,12 @@ export const handler = apiHandler(
     'GET /v1/event-types': listEventTypes,
     'POST /v1/event-types': addEventType,
     'DELETE /v1/event-types/{type+}': deleteEventType,
-    'GET /v1/openapi.json': async () => ({ statusCode: 200, body: openApiDocument() }),
+    'GET /v1/openapi.json': async () => {
+      // The document is generated from every function's contract, so importing it builds all of
+      // their zod schemas: done on the first request for it, not at every cold start of this API.
+      const { openApiDocument } = await import('#shared/http/openApi.ts');
+      return { statusCode: 200, body: openApiDocument() };
+    },
   },
   { publicRoutes: ['GET /v1/openapi.json'] },
 );

@@ -15,16 +15,16 @@
  * without undici's 720 KB in every bundle that calls out.
  */
 import { lookup } from 'node:dns/promises';
-import {
-  type ClientRequest,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  STATUS_CODES,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { refusalReason, type TargetPolicy } from '../domain/addressRange.ts';
+import {
+  type Agent,
+  type ClientRequest,
+  http,
+  https,
+  type IncomingMessage,
+  STATUS_CODES,
+} from '../nodeHttp.ts';
 
 export const USER_AGENT = 'Latchkey-Webhooks/1.0 (+https://github.com/latchkey)';
 
@@ -90,13 +90,13 @@ export interface OutboundHttp {
 const KEEP_ALIVE_IDLE_MS = 30_000;
 
 /** Keep-alive pools shared by every client in the process: plain, TLS verifying, TLS not verifying. */
-let agents: { plain: HttpAgent; secure: HttpsAgent; insecure: HttpsAgent } | undefined;
+let agents: { plain: Agent; secure: Agent; insecure: Agent } | undefined;
 
-function agentFor(protocol: string, insecureTls: boolean): HttpAgent {
+function agentFor(protocol: string, insecureTls: boolean): Agent {
   agents ??= {
-    plain: new HttpAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
-    secure: new HttpsAgent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
-    insecure: new HttpsAgent({
+    plain: new http.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
+    secure: new https.Agent({ keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS, scheduling: 'lifo' }),
+    insecure: new https.Agent({
       keepAlive: true,
       timeout: KEEP_ALIVE_IDLE_MS,
       scheduling: 'lifo',
@@ -342,7 +342,7 @@ export function createOutboundHttp(options: OutboundHttpOptions = {}): OutboundH
         if (settled) return; // the deadline passed while resolving
         if (verdict.refusal !== undefined) return fail(verdict.refusal);
         try {
-          outgoing = (target.tls ? httpsRequest : httpRequest)({
+          outgoing = (target.tls ? https.request : http.request)({
             agent: agentFor(target.protocol, req.insecureTls),
             // Connect to the checked address; the Host header and the TLS server name keep the
             // original name, so certificates are still verified against it.

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../nodeHttp.ts';
 import type { HookDevice } from './hook.ts';
 import { withoutSystemKeys } from './payload.ts';
 

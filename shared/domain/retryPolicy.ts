@@ -4,8 +4,8 @@
  * other status fails at once. Both failures end in the dead-letter queue with a reason an
  * operator can act on.
  */
-import { STATUS_CODES } from 'node:http';
 import { ConfigError } from '../config.ts';
+import { STATUS_CODES } from '../nodeHttp.ts';
 
 export type AttemptOutcome =
   | {

@@ -71,9 +71,17 @@ describe('function bundles (default tracing)', () => {
     for (const [id, bundle] of bundles) {
       expect({ id, undici: bundle.code.includes(markers.undici) }).toEqual({ id, undici: false });
       expect({ id, xray: bundle.code.includes(markers.xray) }).toEqual({ id, xray: false });
-      const localeFiles = bundle.map.sources.filter((s) => /zod\/v4\/locales\/(?!en\.js)/.test(s));
+      const localeFiles = bundle.map.sources.filter((s) => /zod\/v4\/locales\/(?!en\.js|index\.js)/.test(s));
       expect({ id, localeFiles }).toEqual({ id, localeFiles: [] });
     }
+  });
+
+  it('reads node:http and node:https without an ES import (whose facade loads Node\'s internal undici)', () => {
+    for (const [id, bundle] of bundles) {
+      const esImports = bundle.code.match(/from\s*"node:https?"/g) ?? [];
+      expect({ id, esImports }).toEqual({ id, esImports: [] });
+    }
+    expect(bundles.get('Dispatcher')?.code).toContain('getBuiltinModule("node:http")');
   });
 
   it('keeps zod and Powertools out of the health check, which validates, logs and measures nothing', () => {
