@@ -5,7 +5,7 @@ import { deadlineFrom } from '#shared/domain/timeBudget.ts';
 import { logger } from '#shared/observability/powertools.ts';
 import { publishMetrics } from '#shared/observability/publishMetrics.ts';
 import { handlerTracer } from '#shared/observability/tracing.ts';
-import { queueing } from '#shared/services/queueing.ts';
+import { deliveryDispatcher } from '#shared/services/queueing.ts';
 
 /**
  * The delivery queues' consumer (two SQS event sources, the standard queue and the ordered FIFO
@@ -18,7 +18,7 @@ async function dispatch(event: SQSEvent, context: Context): Promise<SQSBatchResp
   // Every record's delivery ends before the function's timeout (domain/timeBudget.ts), so a slow
   // receiver never takes the whole batch down with it.
   const deadline = deadlineFrom(context.getRemainingTimeInMillis(), Date.now());
-  const failed = await queueing().dispatcher.processBatch(event.Records, deadline);
+  const failed = await deliveryDispatcher().processBatch(event.Records, deadline);
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 }
 

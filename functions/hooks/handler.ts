@@ -15,7 +15,8 @@ import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/err
 import { hookListQuery } from '#shared/http/queries.ts';
 import { fieldErrors, parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { services } from '#shared/services/services.ts';
+import { hookService } from '#shared/services/services.ts';
+import { catalogStore } from '#shared/services/stores.ts';
 
 /** Hook management (SPEC §3): hooks, grants for webhook users, the event-type catalog, the OpenAPI document. */
 const hookId = (req: ApiRequest): string => req.path.hookId ?? '';
@@ -23,7 +24,7 @@ const hookId = (req: ApiRequest): string => req.path.hookId ?? '';
 async function listHooks(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(hookListQuery, req.query);
   try {
-    const page = await services().hookService.list(req.principal, query);
+    const page = await hookService().list(req.principal, query);
     return {
       statusCode: 200,
       body: { hooks: page.hooks.map((h) => hookView(h)), next_cursor: page.nextCursor ?? null },
@@ -48,40 +49,40 @@ async function parseHook(
   const events = (req.body as { events?: unknown } | undefined)?.events;
   if (Array.isArray(events)) {
     const checked = events.map((e) => (typeof e === 'string' && eventPattern.safeParse(e).success ? e : '*'));
-    errors.push(...(await services().hookService.catalogErrors(req.principal.tenant, checked)));
+    errors.push(...(await hookService().catalogErrors(req.principal.tenant, checked)));
   }
   throw new ValidationError(errors);
 }
 
 async function createHook(req: ApiRequest): Promise<ApiResult> {
   const input = await parseHook(hookInputSchema, req);
-  const { hook, warnings } = await services().hookService.create(req.principal, input);
+  const { hook, warnings } = await hookService().create(req.principal, input);
   logger.info('Hook created', { hookId: hook.id, events: hook.events });
   return { statusCode: 201, body: hookView(hook, warnings), headers: { location: `/v1/hooks/${hook.id}` } };
 }
 
 async function getHook(req: ApiRequest): Promise<ApiResult> {
-  const hook = await services().hookService.visibleHook(req.principal, hookId(req));
+  const hook = await hookService().visibleHook(req.principal, hookId(req));
   return { statusCode: 200, body: hookView(hook) };
 }
 
 function updateHook(mode: 'replace' | 'patch') {
   return async (req: ApiRequest): Promise<ApiResult> => {
     const input = await parseHook(mode === 'replace' ? hookInputSchema : hookPatchSchema, req);
-    const { hook, warnings } = await services().hookService.update(req.principal, hookId(req), input, mode);
+    const { hook, warnings } = await hookService().update(req.principal, hookId(req), input, mode);
     logger.info('Hook updated', { hookId: hook.id, mode });
     return { statusCode: 200, body: hookView(hook, warnings) };
   };
 }
 
 async function deleteHook(req: ApiRequest): Promise<ApiResult> {
-  const hook = await services().hookService.remove(req.principal, hookId(req));
+  const hook = await hookService().remove(req.principal, hookId(req));
   logger.info('Hook deleted', { hookId: hook.id });
   return { statusCode: 204 };
 }
 
 async function listGrants(req: ApiRequest): Promise<ApiResult> {
-  const grants = await services().hookService.grantsOf(req.principal, hookId(req));
+  const grants = await hookService().grantsOf(req.principal, hookId(req));
   return {
     statusCode: 200,
     body: {
@@ -96,7 +97,7 @@ async function listGrants(req: ApiRequest): Promise<ApiResult> {
 
 async function putGrant(req: ApiRequest): Promise<ApiResult> {
   const principalId = req.path.principalId ?? '';
-  const g = await services().hookService.grant(req.principal, hookId(req), principalId);
+  const g = await hookService().grant(req.principal, hookId(req), principalId);
   const body: GrantView = {
     hook_id: g.hookId,
     principal_id: g.principalId,
@@ -107,14 +108,14 @@ async function putGrant(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function deleteGrant(req: ApiRequest): Promise<ApiResult> {
-  await services().hookService.revoke(req.principal, hookId(req), req.path.principalId ?? '');
+  await hookService().revoke(req.principal, hookId(req), req.path.principalId ?? '');
   return { statusCode: 204 };
 }
 
 async function listEventTypes(req: ApiRequest): Promise<ApiResult> {
   if (!mayReadEventTypes(req.principal))
     throw new Forbidden('Reading the event-type catalog needs a role that may see hooks');
-  const custom = await services().catalog.list(req.principal.tenant);
+  const custom = await catalogStore().list(req.principal.tenant);
   return {
     statusCode: 200,
     body: {
@@ -154,7 +155,7 @@ async function addEventType(req: ApiRequest): Promise<ApiResult> {
     ...(input.description ? { description: input.description } : {}),
     createdAt: new Date().toISOString(),
   };
-  if (!(await services().catalog.add(req.principal.tenant, type))) {
+  if (!(await catalogStore().add(req.principal.tenant, type))) {
     throw new Conflict(`Event type ${input.name} already exists`);
   }
   return {
@@ -167,8 +168,7 @@ async function deleteEventType(req: ApiRequest): Promise<ApiResult> {
   requireCatalogEditor(req);
   const name = req.path.type ?? '';
   if (isBuiltInEventType(name)) throw new Conflict(`Event type ${name} is built in and cannot be deleted`);
-  if (!(await services().catalog.remove(req.principal.tenant, name)))
-    throw new NotFound(`Event type ${name}`);
+  if (!(await catalogStore().remove(req.principal.tenant, name))) throw new NotFound(`Event type ${name}`);
   return { statusCode: 204 };
 }
 

@@ -7,7 +7,7 @@ import { Forbidden, HttpError, ValidationError } from '#shared/http/errors.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { outbound } from '#shared/services/outbound.ts';
+import { interlockService } from '#shared/services/outbound.ts';
 
 /** Interlock controls (SPEC §6): visibility, lock / unlock / status through the targets, the audit trail. */
 const serviceId = (req: ApiRequest): string => req.path.serviceId ?? '';
@@ -35,14 +35,14 @@ async function measured<T>(req: ApiRequest, action: string, call: () => Promise<
 }
 
 async function getControls(req: ApiRequest): Promise<ApiResult> {
-  const view = await outbound().interlocks.controls(req.principal, serviceId(req));
+  const view = await interlockService().controls(req.principal, serviceId(req));
   return { statusCode: 200, body: view };
 }
 
 function push(action: 'lock' | 'unlock') {
   return async (req: ApiRequest): Promise<ApiResult> => {
     const result = await measured(req, action, () =>
-      outbound().interlocks.act(req.principal, serviceId(req), action),
+      interlockService().act(req.principal, serviceId(req), action),
     );
     return { statusCode: 200, body: result };
   };
@@ -50,7 +50,7 @@ function push(action: 'lock' | 'unlock') {
 
 async function getStatus(req: ApiRequest): Promise<ApiResult> {
   const result = await measured(req, 'status', () =>
-    outbound().interlocks.status(req.principal, serviceId(req)),
+    interlockService().status(req.principal, serviceId(req)),
   );
   return { statusCode: 200, body: result };
 }
@@ -89,7 +89,7 @@ function auditView(entry: AuditEntry): AuditView {
 async function getAudit(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(pageQuery, req.query);
   try {
-    const page = await outbound().interlocks.auditTrail(req.principal, serviceId(req), query);
+    const page = await interlockService().auditTrail(req.principal, serviceId(req), query);
     return {
       statusCode: 200,
       body: {

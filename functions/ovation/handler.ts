@@ -11,7 +11,8 @@ import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHan
 import { type FieldError, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { fieldErrors } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { services } from '#shared/services/services.ts';
+import { hookService } from '#shared/services/services.ts';
+import { hookStore } from '#shared/services/stores.ts';
 
 /**
  * Ovation's webhook endpoint API (seeds/ovation-webhook-api.txt) over Latchkey hooks: exact routes,
@@ -87,28 +88,25 @@ function parseEndpoint(req: ApiRequest, template: string): HookInput {
 /** The endpoint `webhookId` of this template, as the principal may see it; 404 otherwise. */
 async function endpoint(req: ApiRequest, template: string): Promise<Hook> {
   const number = endpointNumber(req.path.webhookId);
-  const hook =
-    number !== undefined ? await services().hooks.getByNumber(req.principal.tenant, number) : undefined;
+  const hook = number !== undefined ? await hookStore().getByNumber(req.principal.tenant, number) : undefined;
   if (!hook || hook.scope !== template) throw new NotFound('Webhook endpoint');
-  return services().hookService.visibleHook(req.principal, hook.id);
+  return hookService().visibleHook(req.principal, hook.id);
 }
 
 /** Authorisation comes before validation: a role without webhook access is a 403 whatever the body. */
 function authorise(req: ApiRequest, needsAll?: string): void {
-  const { hookService } = services();
-  if (needsAll) hookService.requireAll(req.principal, needsAll);
-  else hookService.requireHookAccess(req.principal);
+  if (needsAll) hookService().requireAll(req.principal, needsAll);
+  else hookService().requireHookAccess(req.principal);
 }
 
 async function list(req: ApiRequest): Promise<ApiResult> {
   authorise(req);
   const template = templateId(req);
-  const { hookService, hooks } = services();
-  const access = hookService.requireHookAccess(req.principal);
+  const access = hookService().requireHookAccess(req.principal);
   const inScope =
     access === 'all'
-      ? await hooks.listAllInScope(req.principal.tenant, template)
-      : (await hookService.list(req.principal, { limit: 100, scope: template })).hooks;
+      ? await hookStore().listAllInScope(req.principal.tenant, template)
+      : (await hookService().list(req.principal, { limit: 100, scope: template })).hooks;
   return { statusCode: 200, body: { webhook_endpoints: inScope.map(ovationView) } };
 }
 
@@ -122,7 +120,7 @@ async function create(req: ApiRequest): Promise<ApiResult> {
   authorise(req, 'creating webhook endpoints');
   const template = templateId(req);
   const input = parseEndpoint(req, template);
-  const { hook } = await services().hookService.create(req.principal, input);
+  const { hook } = await hookService().create(req.principal, input);
   logger.info('Ovation webhook endpoint created', { hookId: hook.id, number: hook.number });
   return { statusCode: 201, body: { webhook_endpoint: ovationView(hook) } };
 }
@@ -134,7 +132,7 @@ async function update(req: ApiRequest): Promise<ApiResult> {
   const existing = await endpoint(req, template);
   // Patch: the Ovation fields are all given (requestHeaders absent clears them); Latchkey-only
   // settings of the hook (signing, data, enabled) are kept.
-  const { hook } = await services().hookService.update(
+  const { hook } = await hookService().update(
     req.principal,
     existing.id,
     { ...input, name: existing.name },
@@ -146,7 +144,7 @@ async function update(req: ApiRequest): Promise<ApiResult> {
 async function remove(req: ApiRequest): Promise<ApiResult> {
   authorise(req, 'deleting webhook endpoints');
   const hook = await endpoint(req, templateId(req));
-  await services().hookService.remove(req.principal, hook.id);
+  await hookService().remove(req.principal, hook.id);
   return { statusCode: 201, body: { webhook_endpoint: ovationView(hook) } };
 }
 

@@ -8,7 +8,7 @@ import { hasRole } from '#shared/http/principal.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
-import { stores } from '#shared/services/stores.ts';
+import { serviceStore } from '#shared/services/stores.ts';
 
 /** Services (instruments) of a tenant, with their tags: `has_interlock` turns interlock controls on (SPEC §6). */
 function serviceView(service: Service): ServiceView {
@@ -31,14 +31,14 @@ async function putService(req: ApiRequest): Promise<ApiResult> {
     tags: [...new Set(input.tags)],
     updatedAt: new Date().toISOString(),
   };
-  const { created } = await stores().serviceStore.put(req.principal.tenant, service);
+  const { created } = await serviceStore().put(req.principal.tenant, service);
   logger.info(created ? 'Service created' : 'Service updated', { serviceId: id, tags: service.tags });
   return { statusCode: 200, body: serviceView(service) };
 }
 
 async function getService(req: ApiRequest): Promise<ApiResult> {
   const id = req.path.serviceId ?? '';
-  const service = await stores().serviceStore.get(req.principal.tenant, id);
+  const service = await serviceStore().get(req.principal.tenant, id);
   if (!service) throw new NotFound(`Service ${id}`);
   return { statusCode: 200, body: serviceView(service) };
 }
@@ -46,7 +46,7 @@ async function getService(req: ApiRequest): Promise<ApiResult> {
 async function listServices(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(pageQuery, req.query);
   try {
-    const page = await stores().serviceStore.list(req.principal.tenant, query);
+    const page = await serviceStore().list(req.principal.tenant, query);
     return {
       statusCode: 200,
       body: { services: page.services.map(serviceView), next_cursor: page.nextCursor ?? null },

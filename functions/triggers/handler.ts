@@ -15,7 +15,7 @@ import { ValidationError } from '#shared/http/errors.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { outbound } from '#shared/services/outbound.ts';
+import { triggerService } from '#shared/services/outbound.ts';
 
 /**
  * Trigger URLs (SPEC §7.4): `/v1/triggers` for admins, and the public `.../notify` URLs a
@@ -35,9 +35,9 @@ function apiBase(req: ApiRequest): string {
 const triggerId = (req: ApiRequest): string => req.path.triggerId ?? '';
 
 async function createTrigger(req: ApiRequest): Promise<ApiResult> {
-  outbound().triggers.requireAdmin(req.principal);
+  triggerService().requireAdmin(req.principal);
   const { name } = parseWith(triggerInputSchema, req.body);
-  const { trigger, urls } = await outbound().triggers.create(req.principal, name, apiBase(req));
+  const { trigger, urls } = await triggerService().create(req.principal, name, apiBase(req));
   logger.info('Trigger created', { triggerId: trigger.id });
   return {
     statusCode: 201,
@@ -49,7 +49,7 @@ async function createTrigger(req: ApiRequest): Promise<ApiResult> {
 async function listTriggers(req: ApiRequest): Promise<ApiResult> {
   const query = parseWith(pageQuery, req.query);
   try {
-    const page = await outbound().triggers.list(req.principal, query);
+    const page = await triggerService().list(req.principal, query);
     return {
       statusCode: 200,
       body: {
@@ -64,12 +64,12 @@ async function listTriggers(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function getTrigger(req: ApiRequest): Promise<ApiResult> {
-  const { trigger, subscriptions } = await outbound().triggers.get(req.principal, triggerId(req));
+  const { trigger, subscriptions } = await triggerService().get(req.principal, triggerId(req));
   return { statusCode: 200, body: triggerView(trigger, apiBase(req), subscriptions) };
 }
 
 async function rotateTrigger(req: ApiRequest): Promise<ApiResult> {
-  const { trigger, urls } = await outbound().triggers.rotate(req.principal, triggerId(req), apiBase(req));
+  const { trigger, urls } = await triggerService().rotate(req.principal, triggerId(req), apiBase(req));
   logger.info('Trigger secret rotated', { triggerId: trigger.id });
   return {
     statusCode: 200,
@@ -79,7 +79,7 @@ async function rotateTrigger(req: ApiRequest): Promise<ApiResult> {
 }
 
 async function deleteTrigger(req: ApiRequest): Promise<ApiResult> {
-  await outbound().triggers.remove(req.principal, triggerId(req));
+  await triggerService().remove(req.principal, triggerId(req));
   logger.info('Trigger deleted', { triggerId: triggerId(req) });
   return { statusCode: 204 };
 }
@@ -93,7 +93,7 @@ type TriggerMethod = (trigger: Trigger, req: ApiRequest) => Promise<ApiResult>;
 function notify(method: TriggerMethod) {
   return async (req: ApiRequest): Promise<ApiResult> => {
     const source = req.event.requestContext.http.sourceIp;
-    const auth = await outbound().triggers.authenticate(
+    const auth = await triggerService().authenticate(
       triggerId(req),
       presentedSecret(req.path.proxy, req.query),
       source,
@@ -117,7 +117,7 @@ function notify(method: TriggerMethod) {
 
 const subscribe: TriggerMethod = async (trigger, req) => {
   const input = parseWith(subscribeSchema, req.body);
-  const { subscription, created } = await outbound().triggers.subscribe(trigger, input);
+  const { subscription, created } = await triggerService().subscribe(trigger, input);
   logger.info(created ? 'Subscription created' : 'Subscription replaced', {
     hookId: subscription.hookId,
     signed: subscription.signed,
@@ -127,7 +127,7 @@ const subscribe: TriggerMethod = async (trigger, req) => {
 
 const unsubscribe: TriggerMethod = async (trigger, req) => {
   const { webhook } = parseWith(unsubscribeSchema, req.body);
-  if (!(await outbound().triggers.unsubscribe(trigger, webhook))) {
+  if (!(await triggerService().unsubscribe(trigger, webhook))) {
     return { statusCode: 404, body: { message: 'No subscription with this webhook URL' } };
   }
   logger.info('Subscription removed');
@@ -136,12 +136,12 @@ const unsubscribe: TriggerMethod = async (trigger, req) => {
 
 const listDoors: TriggerMethod = async (trigger) => ({
   statusCode: 200,
-  body: await outbound().triggers.doors(trigger),
+  body: await triggerService().doors(trigger),
 });
 
 const unlockDoor: TriggerMethod = async (trigger, req) => {
   const { door_id } = parseWith(unlockSchema, req.body);
-  const outcome = await outbound().triggers.unlock(trigger, door_id);
+  const outcome = await triggerService().unlock(trigger, door_id);
   const context = { doorId: door_id, outcome: outcome.outcome };
   if (outcome.outcome === 'unlocked') {
     metrics.addMetric('InterlockSucceeded', MetricUnit.Count, 1);

@@ -7,61 +7,74 @@ import { DISABLE_AFTER_HOURS_ENV, disableAfterMsFromEnv } from '../domain/circui
 import { DeadLetterService } from './deadLetterService.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { EventPublisher } from './eventPublisher.ts';
-import { outbound } from './outbound.ts';
-import { services } from './services.ts';
-
-let queue: DeliveryQueue | undefined;
-let publisher: EventPublisher | undefined;
-let deadLetters: DeadLetterService | undefined;
-let dispatcher: Dispatcher | undefined;
+import { deliveryService } from './outbound.ts';
+import { deadLetterStore, deliveryLog, eventStore, hookStore } from './stores.ts';
 
 /**
  * The delivery queues and what uses them, for the functions that enqueue (event ingest, redrive,
- * recovery) and the dispatcher; only those import SQS. Built on first use, once per Lambda
+ * recovery) and the dispatcher; only those import SQS. Each built on first use, once per Lambda
  * instance.
  */
-const wiring = {
-  get queue(): DeliveryQueue {
-    // Getters: a function reads (and needs) only the queue URLs it uses.
-    queue ??= new DeliveryQueue(sqs, {
-      get queueUrl() {
-        return config.deliveryQueueUrl;
-      },
-      get orderedQueueUrl() {
-        return config.orderedDeliveryQueueUrl;
-      },
-      get deadLetterQueueUrl() {
-        return config.deadLetterQueueUrl;
-      },
-    });
-    return queue;
-  },
-  /** Fan-out: `POST /v1/events` and the breaker's `hook.disabled`. */
-  get publisher(): EventPublisher {
-    const { hooks, events } = services();
-    publisher ??= new EventPublisher(hooks, events, wiring.queue);
-    return publisher;
-  },
-  get deadLetters(): DeadLetterService {
-    deadLetters ??= new DeadLetterService(services().deadLetterStore, wiring.queue);
-    return deadLetters;
-  },
-  get dispatcher(): Dispatcher {
-    const { hooks, deadLetterStore, deliveryLog } = services();
-    dispatcher ??= new Dispatcher({
-      hooks,
-      queue: wiring.queue,
-      delivery: outbound().delivery,
-      deadLetters: deadLetterStore,
-      log: deliveryLog,
-      limiter: new RateLimiter(dynamoDb, config.tableName),
-      publisher: wiring.publisher,
-      disableAfterMs: disableAfterMsFromEnv(process.env[DISABLE_AFTER_HOURS_ENV]),
-    });
-    return dispatcher;
-  },
-};
 
+let queue: DeliveryQueue | undefined;
+export function deliveryQueue(): DeliveryQueue {
+  // Getters: a function reads (and needs) only the queue URLs it uses.
+  queue ??= new DeliveryQueue(sqs, {
+    get queueUrl() {
+      return config.deliveryQueueUrl;
+    },
+    get orderedQueueUrl() {
+      return config.orderedDeliveryQueueUrl;
+    },
+    get deadLetterQueueUrl() {
+      return config.deadLetterQueueUrl;
+    },
+  });
+  return queue;
+}
+
+let publisher: EventPublisher | undefined;
+/** Fan-out: `POST /v1/events` and the breaker's `hook.disabled`. */
+export function eventPublisher(): EventPublisher {
+  publisher ??= new EventPublisher(hookStore(), eventStore(), deliveryQueue());
+  return publisher;
+}
+
+let deadLetters: DeadLetterService | undefined;
+export function deadLetterService(): DeadLetterService {
+  deadLetters ??= new DeadLetterService(deadLetterStore(), deliveryQueue());
+  return deadLetters;
+}
+
+let dispatcher: Dispatcher | undefined;
+export function deliveryDispatcher(): Dispatcher {
+  dispatcher ??= new Dispatcher({
+    hooks: hookStore(),
+    queue: deliveryQueue(),
+    delivery: deliveryService(),
+    deadLetters: deadLetterStore(),
+    log: deliveryLog(),
+    limiter: new RateLimiter(dynamoDb, config.tableName),
+    publisher: eventPublisher(),
+    disableAfterMs: disableAfterMsFromEnv(process.env[DISABLE_AFTER_HOURS_ENV]),
+  });
+  return dispatcher;
+}
+
+/** This layer as one object of getters, for a handler that uses most of it (see services()). */
 export function queueing() {
-  return wiring;
+  return {
+    get queue() {
+      return deliveryQueue();
+    },
+    get publisher() {
+      return eventPublisher();
+    },
+    get deadLetters() {
+      return deadLetterService();
+    },
+    get dispatcher() {
+      return deliveryDispatcher();
+    },
+  };
 }

@@ -4,44 +4,100 @@ import { config } from '../config.ts';
 import { logger } from '../observability/powertools.ts';
 import { HookService } from './hookService.ts';
 import { InterlockGuard } from './interlockGuard.ts';
-import { stores } from './stores.ts';
-
-function build() {
-  const tables = stores();
-  const secrets = new SecretStore(secretsManager, config.secretPrefix);
-  return {
-    ...tables,
-    secrets,
-    hookService: new HookService({
-      hooks: tables.hooks,
-      secrets,
-      catalog: tables.catalog,
-      grants: tables.grants,
-      targets: { allowedRanges: config.allowedPrivateRanges, publicTargets: config.publicTargets },
-    }),
-    interlockGuard: new InterlockGuard({
-      audit: tables.audit,
-      onRefusal: (entry) =>
-        logger.warn('Interlock attempt refused', {
-          serviceId: entry.serviceId,
-          who: entry.who,
-          route: entry.refused?.route,
-          eventType: entry.refused?.eventType,
-          hookId: entry.refused?.hookId,
-        }),
-    }),
-  };
-}
-
-let built: ReturnType<typeof build> | undefined;
+import {
+  auditStore,
+  bookingStore,
+  catalogStore,
+  deadLetterStore,
+  deliveryLog,
+  eventStore,
+  grantStore,
+  hookStore,
+  serviceStore,
+} from './stores.ts';
 
 /**
- * The table adapters, hook credentials and the hook service of one Lambda instance, built on first
- * use from the validated config and the module-level SDK clients (so each is created once per cold
- * start). Functions that call out use outbound.ts, functions that queue use queueing.ts; a function
- * that only reads the table uses stores.ts and loads neither Secrets Manager nor an HTTP client.
+ * What stores.ts adds Secrets Manager to: hook credentials, the hook service and the interlock
+ * guard of one Lambda instance, each built on first use from the validated config and the
+ * module-level SDK clients (so each is created once per cold start). A function that only reads
+ * the table calls stores.ts alone and loads neither Secrets Manager nor an HTTP client.
+ */
+
+let secrets: SecretStore | undefined;
+export function secretStore(): SecretStore {
+  secrets ??= new SecretStore(secretsManager, config.secretPrefix);
+  return secrets;
+}
+
+let hooks: HookService | undefined;
+export function hookService(): HookService {
+  hooks ??= new HookService({
+    hooks: hookStore(),
+    secrets: secretStore(),
+    catalog: catalogStore(),
+    grants: grantStore(),
+    targets: { allowedRanges: config.allowedPrivateRanges, publicTargets: config.publicTargets },
+  });
+  return hooks;
+}
+
+let guard: InterlockGuard | undefined;
+export function interlockGuard(): InterlockGuard {
+  guard ??= new InterlockGuard({
+    audit: auditStore(),
+    onRefusal: (entry) =>
+      logger.warn('Interlock attempt refused', {
+        serviceId: entry.serviceId,
+        who: entry.who,
+        route: entry.refused?.route,
+        eventType: entry.refused?.eventType,
+        hookId: entry.refused?.hookId,
+      }),
+  });
+  return guard;
+}
+
+/**
+ * This layer and the one below as one object of getters, for a handler that uses most of them
+ * (Events). A handler that uses a few parts calls their accessors, so its bundle holds no others.
  */
 export function services() {
-  built ??= build();
-  return built;
+  return {
+    get hooks() {
+      return hookStore();
+    },
+    get catalog() {
+      return catalogStore();
+    },
+    get grants() {
+      return grantStore();
+    },
+    get deliveryLog() {
+      return deliveryLog();
+    },
+    get deadLetterStore() {
+      return deadLetterStore();
+    },
+    get events() {
+      return eventStore();
+    },
+    get bookings() {
+      return bookingStore();
+    },
+    get serviceStore() {
+      return serviceStore();
+    },
+    get audit() {
+      return auditStore();
+    },
+    get secrets() {
+      return secretStore();
+    },
+    get hookService() {
+      return hookService();
+    },
+    get interlockGuard() {
+      return interlockGuard();
+    },
+  };
 }

@@ -76,7 +76,7 @@ describe('function bundles (default tracing)', () => {
     }
   });
 
-  it('reads node:http and node:https without an ES import (whose facade loads Node\'s internal undici)', () => {
+  it("reads node:http and node:https without an ES import (whose facade loads Node's internal undici)", () => {
     for (const [id, bundle] of bundles) {
       const esImports = bundle.code.match(/from\s*"node:https?"/g) ?? [];
       expect({ id, esImports }).toEqual({ id, esImports: [] });
@@ -97,6 +97,46 @@ describe('function bundles (default tracing)', () => {
       expect({ id, sources: bundle.map.sources.length > 0 }).toEqual({ id, sources: true });
       expect({ id, sourcesContent: bundle.map.sourcesContent ?? [] }).toEqual({ id, sourcesContent: [] });
       expect(bundle.code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    }
+  });
+
+  it('carries only the services its handler calls (one accessor per part, sideEffects: false)', () => {
+    const modules = (id: string) =>
+      (bundles.get(id)?.map.sources ?? [])
+        .map((s) => /(?:shared|functions)\/[\w/]+\.ts$/.exec(s)?.[0])
+        .filter((s): s is string => s !== undefined);
+    const never: Record<string, string[]> = {
+      Services: [
+        'shared/services/hookService.ts',
+        'shared/adapters/hookStore.ts',
+        'shared/adapters/secretStore.ts',
+      ],
+      Interlock: [
+        'shared/services/hookService.ts',
+        'shared/domain/hookInput.ts',
+        'shared/services/deliveryService.ts',
+        'shared/services/triggerService.ts',
+        'shared/domain/deadLetter.ts',
+      ],
+      Dispatcher: [
+        'shared/services/interlockService.ts',
+        'shared/services/triggerService.ts',
+        'shared/services/hookService.ts',
+      ],
+      Triggers: [
+        'shared/services/deliveryService.ts',
+        'shared/domain/deadLetter.ts',
+        'shared/adapters/eventStore.ts',
+      ],
+      Ovation: [
+        'shared/adapters/deadLetterStore.ts',
+        'shared/adapters/eventStore.ts',
+        'shared/adapters/deliveryLog.ts',
+      ],
+    };
+    for (const [id, unused] of Object.entries(never)) {
+      const carried = modules(id).filter((m) => unused.includes(m));
+      expect({ id, carried }).toEqual({ id, carried: [] });
     }
   });
 
