@@ -141,6 +141,23 @@ function message(i: number, data: Record<string, unknown>): DeliveryMessage {
   };
 }
 
+// Latchkey's outbound client alone, same request as the floor: what the client adds to a raw request.
+const outboundAlone = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
+function latchkeyClient(body: string): () => Promise<void> {
+  const headers = { 'content-type': 'application/json' };
+  return async () => {
+    const res = await outboundAlone.send({
+      url: url.href,
+      method: 'POST',
+      headers,
+      body,
+      timeoutMs: 10_000,
+      insecureTls: false,
+    });
+    if (res.status !== 200) throw new Error(`bench request answered ${res.status}`);
+  };
+}
+
 function latchkeyAttempt(data: Record<string, unknown>): (i: number) => Promise<void> {
   return async (i) => {
     const { decision } = await delivery.attempt(hook, message(i, data), 1);
@@ -172,6 +189,7 @@ const kb64 = document(64 * 1024);
 const paths: Path[] = [
   { name: 'floor: raw node:http keep-alive, 1 KB', batch: 1, once: rawNodeHttp(JSON.stringify(kb)) },
   { name: 'floor: raw undici keep-alive, 1 KB', batch: 1, once: rawUndici(JSON.stringify(kb)) },
+  { name: 'Latchkey outbound client alone, 1 KB', batch: 1, once: latchkeyClient(JSON.stringify(kb)) },
   { name: 'Latchkey attempt, 1 KB', batch: 1, once: latchkeyAttempt(kb) },
   { name: 'floor: raw node:http keep-alive, 64 KB', batch: 1, once: rawNodeHttp(JSON.stringify(kb64)) },
   { name: 'Latchkey attempt, 64 KB', batch: 1, once: latchkeyAttempt(kb64) },

@@ -247,24 +247,44 @@ function requestError(error: unknown, target: Target): OutboundError {
   return networkError(error, target.host);
 }
 
-/** The headers to send: the caller's, plus Host, User-Agent and Content-Length unless it set them. */
-function outgoingHeaders(req: OutboundRequest, target: Target, userAgent: string): Record<string, string> {
-  const headers: Record<string, string> = {};
+/** Methods Node sends without a body length unless told (the rest get `Content-Length: 0`). */
+const NO_IMPLICIT_LENGTH = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/**
+ * The header lines to send, as Node's flat [name, value, ...] list (written as given, validated as
+ * `setHeader` validates, without building Node's header map): the caller's headers (a name given
+ * twice in different case once, the later value in the first one's place, as `setHeader` keeps
+ * them), plus Host, User-Agent and Content-Length unless the caller set them.
+ */
+function outgoingHeaders(req: OutboundRequest, target: Target, userAgent: string): string[] {
+  const lines: string[] = [];
+  /** The lower-case name of each line pair, to find a name given twice. */
+  const names: string[] = [];
   let host = false;
   let agent = false;
   let length = false;
   for (const name in req.headers) {
-    headers[name] = req.headers[name]!;
     const lower = name.toLowerCase();
+    const at = names.indexOf(lower);
+    if (at !== -1) {
+      lines[2 * at] = name;
+      lines[2 * at + 1] = req.headers[name]!;
+      continue;
+    }
+    names.push(lower);
+    lines.push(name, req.headers[name]!);
     if (lower === 'host') host = true;
     else if (lower === 'user-agent') agent = true;
     else if (lower === 'content-length') length = true;
   }
   // The Host header keeps the original name (the connection goes to the checked address).
-  if (!host) headers.host = target.host;
-  if (!agent) headers['user-agent'] = userAgent;
-  if (req.body !== undefined && !length) headers['content-length'] = String(Buffer.byteLength(req.body));
-  return headers;
+  if (!host) lines.push('host', target.host);
+  if (!agent) lines.push('user-agent', userAgent);
+  if (!length) {
+    if (req.body !== undefined) lines.push('content-length', String(Buffer.byteLength(req.body)));
+    else if (!NO_IMPLICIT_LENGTH.has(req.method.toUpperCase())) lines.push('Content-Length', '0');
+  }
+  return lines;
 }
 
 /**

@@ -76,6 +76,12 @@ export class SecretStore {
     return name;
   }
 
+  /** The cached credentials of a hook (or trigger) version while fresh; undefined when `load` must fetch. */
+  cached<T extends StoredCredentials = HookCredentials>(secretRef: string, version: string): T | undefined {
+    const hit = this.cache.get(`${secretRef}@${version}`);
+    return hit && hit.expires > this.now() ? (hit.credentials as T) : undefined;
+  }
+
   /** The credentials of a hook (or trigger) version; cached for SECRET_CACHE_TTL_MS. */
   async load<T extends StoredCredentials = HookCredentials>(secretRef: string, version: string): Promise<T> {
     const key = `${secretRef}@${version}`;

@@ -34,13 +34,23 @@ export interface AttemptReport {
   decision: Decision;
 }
 
-/**
- * Header names compared case-insensitively, sent in lower case: later sources win, in the place
- * the name first took. (No prototype: a header named `__proto__` is an ordinary name.)
- */
+/** Header names compared case-insensitively, sent in lower case: later sources win, in the place the name first took. */
 function mergeHeaders(...sources: Record<string, string>[]): Record<string, string> {
-  const out: Record<string, string> = Object.create(null);
-  for (const source of sources) for (const name in source) out[name.toLowerCase()] = source[name]!;
+  const out: Record<string, string> = {};
+  for (const source of sources) {
+    for (const name in source) {
+      const lower = name.toLowerCase();
+      // An ordinary header name, never the object's prototype.
+      if (lower === '__proto__') {
+        Object.defineProperty(out, lower, {
+          value: source[name],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[lower] = source[name]!;
+    }
+  }
   return out;
 }
 
@@ -96,9 +106,11 @@ export class DeliveryService {
     attemptNumber: number,
     options: { scheduleIndex?: number; test?: boolean; maxTimeoutMs?: number } = {},
   ): Promise<AttemptReport> {
-    const credentials = hook.secretRef
-      ? await this.deps.secrets.load(hook.secretRef, hook.updatedAt)
-      : NO_CREDENTIALS;
+    // A fresh cached secret without an await (every delivery of the hook after the first).
+    const credentials: HookCredentials = !hook.secretRef
+      ? NO_CREDENTIALS
+      : (this.deps.secrets.cached<HookCredentials>(hook.secretRef, hook.updatedAt) ??
+        (await this.deps.secrets.load<HookCredentials>(hook.secretRef, hook.updatedAt)));
     const startedAt = this.now();
     const signed = signRequest({
       profile: hook.signing.profile,
@@ -168,7 +180,9 @@ export class DeliveryService {
     const forms = this.credentialForms(hook, credentials);
     const reason = decision.action !== 'success' ? redact(decision.reason, forms) : undefined;
     if (response !== undefined) response = redact(response, forms);
-    const attempt: Attempt = {
+    // Fields set one by one in the record's order, no temporary objects per attempt (latencyMs and
+    // at, required, are set below).
+    const attempt = {
       deliveryId: message.deliveryId,
       eventId: message.eventId,
       hookId: hook.id,
@@ -176,16 +190,16 @@ export class DeliveryService {
       attempt: attemptNumber,
       result:
         decision.action === 'success' ? 'succeeded' : decision.action === 'retry' ? 'retrying' : 'failed',
-      ...(status !== undefined ? { status } : {}),
-      latencyMs,
-      ...(reason !== undefined ? { error: reason } : {}),
-      ...(response ? { response } : {}),
-      ...(decision.action === 'retry'
-        ? { nextAttemptAt: new Date(this.now().getTime() + decision.delaySeconds * 1000).toISOString() }
-        : {}),
-      ...(options.test ? { test: true } : {}),
-      at: startedAt.toISOString(),
-    };
+    } as Attempt;
+    if (status !== undefined) attempt.status = status;
+    attempt.latencyMs = latencyMs;
+    if (reason !== undefined) attempt.error = reason;
+    if (response) attempt.response = response;
+    if (decision.action === 'retry') {
+      attempt.nextAttemptAt = new Date(this.now().getTime() + decision.delaySeconds * 1000).toISOString();
+    }
+    if (options.test) attempt.test = true;
+    attempt.at = startedAt.toISOString();
     return { attempt: await this.deps.log.record(hook.tenant, attempt), decision };
   }
 

@@ -114,6 +114,35 @@ describe('outbound HTTP client', () => {
     expect(received.at(-1)?.headers?.['user-agent']).toBe('custom/1');
   });
 
+  it('sends a header named twice in different case once, with the later value', async () => {
+    await http.send({
+      url: `${base}/hook`,
+      method: 'POST',
+      headers: { 'X-Dup': 'first', 'x-dup': 'second', 'x-other': 'kept' },
+      body: '{}',
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    const got = received.at(-1)!;
+    expect(got.headers?.['x-dup']).toBe('second');
+    expect(got.headers?.['x-other']).toBe('kept');
+  });
+
+  it('frames a request without a body as Node does: Content-Length 0 on POST, nothing on GET', async () => {
+    for (const [method, length] of [
+      ['POST', '0'],
+      ['PUT', '0'],
+      ['GET', undefined],
+      ['DELETE', undefined],
+    ] as const) {
+      await http.send({ url: `${base}/hook`, method, headers: {}, timeoutMs: 2000, insecureTls: false });
+      const got = received.at(-1)!;
+      expect(got.method).toBe(method);
+      expect(got.headers?.['content-length']).toBe(length);
+      expect(got.headers?.['transfer-encoding']).toBeUndefined();
+    }
+  });
+
   it('keeps only the first 1 KB of a response body', async () => {
     const response = await http.send({
       url: `${base}/big`,
