@@ -15,6 +15,22 @@ import { deliveryWindow } from '../domain/timeBudget.ts';
 import { logger, metrics } from '../observability/powertools.ts';
 import type { DeliveryService } from './deliveryService.ts';
 import type { EventPublisher } from './eventPublisher.ts';
+import { ShortCache } from './shortCache.ts';
+
+/**
+ * How long a warm dispatcher keeps a hook it may deliver to (enabled, not an interlock target),
+ * so a delivery reads nothing before its attempt. A changed URL, method, headers or timeout, new
+ * credentials or a rotated secret, disabling or deleting the hook take effect within this time
+ * (deliveries already queued meanwhile go out as the hook was); a hook that cannot take
+ * deliveries is never kept, so re-enabling one works at once and no delivery is dead-lettered on
+ * a kept hook. A failed attempt reads the hook afresh and drops it, so its retry sees changes.
+ */
+export const HOOK_CACHE_TTL_MS = 15_000;
+
+type HookWithHealth = Awaited<ReturnType<HookStore['getWithHealth']>>;
+
+/** A hook the dispatcher may keep: one it delivers to. */
+const deliverable = ({ hook }: HookWithHealth) => hook?.enabled === true && !isInterlockTarget(hook);
 
 /** What became of one SQS record: done (delete it) or left on the queue for a later attempt. */
 export type RecordOutcome = 'done' | 'retry-later';
@@ -32,6 +48,10 @@ export interface DispatcherDeps {
   disableAfterMs: number;
   now?: () => Date;
   random?: () => number;
+  /** How long hooks are kept (default HOOK_CACHE_TTL_MS; 0 turns it off). */
+  hookCacheTtlMs?: number;
+  /** The clock of that cache (tests move it). */
+  cacheClock?: () => number;
 }
 
 /** The FIFO message group of a record from the ordered queue; undefined on the standard queue. */
@@ -50,10 +70,31 @@ function groupOf(record: SQSRecord): string | undefined {
 export class Dispatcher {
   private readonly now: () => Date;
   private readonly random: () => number;
+  private readonly hookCache: ShortCache<HookWithHealth>;
 
   constructor(private readonly deps: DispatcherDeps) {
     this.now = deps.now ?? (() => new Date());
     this.random = deps.random ?? Math.random;
+    this.hookCache = new ShortCache(deps.hookCacheTtlMs ?? HOOK_CACHE_TTL_MS, deps.cacheClock ?? Date.now);
+  }
+
+  /** The hook and its breaker state: kept for HOOK_CACHE_TTL_MS when it takes deliveries. */
+  private hookOf(tenant: string, hookId: string): Promise<HookWithHealth> {
+    return this.hookCache.get(
+      `${tenant}\n${hookId}`,
+      () => this.deps.hooks.getWithHealth(tenant, hookId),
+      deliverable,
+    );
+  }
+
+  /**
+   * The hook read afresh after a failed attempt, and no longer kept: the breaker decides on the
+   * stored state, and the retry sees what an operator changed meanwhile (a fixed URL, a disabled
+   * or deleted hook) at once.
+   */
+  private async freshHookOf(tenant: string, hookId: string): Promise<HookWithHealth> {
+    this.hookCache.forget(`${tenant}\n${hookId}`);
+    return this.deps.hooks.getWithHealth(tenant, hookId);
   }
 
   /**
@@ -120,7 +161,7 @@ export class Dispatcher {
     // Records of one batch run concurrently, so the correlation ids go on each line, not on the
     // shared logger (appendKeys would let one record's ids leak onto another's lines).
     const ids = { eventId: message.eventId, hookId: message.hookId, deliveryId: message.deliveryId };
-    const { hook, failingSince } = await this.deps.hooks.getWithHealth(message.tenant, message.hookId);
+    const { hook, failingSince } = await this.hookOf(message.tenant, message.hookId);
     const reason = !hook
       ? `hook ${message.hookId} no longer exists`
       : isInterlockTarget(hook) || isInterlockType(message.type)
@@ -170,7 +211,12 @@ export class Dispatcher {
     const attemptNumber = attempt.attempt;
     metrics.addMetric('DeliveryLatency', 'Milliseconds', attempt.latencyMs);
     if (message.orderingGroup && decision.action !== 'retry') await this.listAsFollower(message);
-    await this.applyBreaker(hook, failingSince, decision.action === 'success', attempt.status);
+    if (decision.action === 'success') await this.applyBreaker(hook, failingSince, true, attempt.status);
+    else {
+      // A failure may start the breaker's clock or disable the hook: decided on the stored state.
+      const fresh = await this.freshHookOf(message.tenant, message.hookId);
+      if (fresh.hook) await this.applyBreaker(fresh.hook, fresh.failingSince, false, attempt.status);
+    }
 
     if (decision.action === 'success') {
       metrics.addMetric('DeliverySucceeded', 'Count', 1);
@@ -239,7 +285,13 @@ export class Dispatcher {
       now,
       this.deps.disableAfterMs,
     );
-    if (decision.action === 'clear') await this.deps.hooks.clearFailing(hook.tenant, hook.id);
+    if (decision.action === 'clear') {
+      await this.deps.hooks.clearFailing(hook.tenant, hook.id);
+      // Healthy again: a kept copy must not clear it on every later success.
+      this.hookCache.update(`${hook.tenant}\n${hook.id}`, (kept) => ({
+        ...(kept.hook ? { hook: kept.hook } : {}),
+      }));
+    }
     if (decision.action === 'start-failing')
       await this.deps.hooks.markFailing(hook.tenant, hook.id, decision.since);
     if (decision.action !== 'disable') return;

@@ -10,6 +10,7 @@ import { type ControlDecision, controlsVisible } from '../domain/interlockWindow
 import { DOOR_TAG } from '../domain/trigger.ts';
 import { Conflict, Forbidden, HttpError, NotFound, TargetError, TargetTimeout } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
+import { ShortCache } from './shortCache.ts';
 
 export type PushAction = 'lock' | 'unlock';
 
@@ -35,24 +36,6 @@ export type DoorUnlock =
  * target works at once.
  */
 export const INTERLOCK_CACHE_TTL_MS = 15_000;
-
-/** Values kept for a short time, per key; only non-empty results are stored. */
-class ShortCache<V> {
-  private readonly entries = new Map<string, { value: V; expires: number }>();
-  constructor(
-    private readonly ttlMs: number,
-    private readonly clock: () => number,
-  ) {}
-
-  async get(key: string, load: () => Promise<V>, keep: (value: V) => boolean): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expires > this.clock()) return hit.value;
-    const value = await load();
-    if (this.ttlMs > 0 && keep(value)) this.entries.set(key, { value, expires: this.clock() + this.ttlMs });
-    else this.entries.delete(key);
-    return value;
-  }
-}
 
 /** What a call contributes to its audit record; who, when and how long are filled in. */
 type AuditFields = Pick<AuditEntry, 'result' | 'httpStatus' | 'targets'> &

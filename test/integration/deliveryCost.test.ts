@@ -1,23 +1,35 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { awsCallScope } from '../../shared/adapters/awsCallRecorder.ts';
 import { dynamoDb } from '../../shared/adapters/awsClients.ts';
+import { DeadLetterStore } from '../../shared/adapters/deadLetterStore.ts';
 import { DeliveryLog } from '../../shared/adapters/deliveryLog.ts';
-import { type Attempt, deliveryIdFor } from '../../shared/domain/delivery.ts';
+import { DeliveryQueue } from '../../shared/adapters/deliveryQueue.ts';
+import { EventStore } from '../../shared/adapters/eventStore.ts';
+import { HookStore } from '../../shared/adapters/hookStore.ts';
+import { createOutboundHttp } from '../../shared/adapters/outboundHttp.ts';
+import { RateLimiter } from '../../shared/adapters/rateLimiter.ts';
+import { SecretStore } from '../../shared/adapters/secretStore.ts';
+import { type Attempt, deliveriesFor, deliveryIdFor } from '../../shared/domain/delivery.ts';
 import { newEventIds } from '../../shared/domain/eventId.ts';
+import { DeliveryService } from '../../shared/services/deliveryService.ts';
+import { EventPublisher } from '../../shared/services/eventPublisher.ts';
 import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { captureOutput } from '../support/inspect.ts';
 import type { Receiver } from '../support/receiver.ts';
 import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
 
 /**
- * The attempt log (SPEC §4): one item per attempt in its hook's partition, keyed by event, no
- * secondary index; what one delivery costs in DynamoDB commands; how a hook's and an event's
- * deliveries list.
+ * What a delivery costs and what it leaves: the attempt log (SPEC §4: one item per attempt in its
+ * hook's partition, keyed by event, no secondary index; how a hook's and an event's deliveries
+ * list), the DynamoDB commands of one delivery, the hooks a warm dispatcher keeps, the log lines.
  */
-describe('the attempt log', () => {
+describe('what a delivery costs', () => {
   let h: DeliveryHarness;
   let app: LocalApp;
   let receiver: Receiver;
@@ -289,5 +301,151 @@ describe('the attempt log', () => {
     expect(text).not.toContain(password);
     expect(text).not.toContain(signingSecret);
     expect(text).not.toContain(Buffer.from(`svc:${password}`).toString('base64'));
+  });
+
+  it('keeps a deliverable hook for HOOK_CACHE_TTL_MS: changes, disabling and deleting take effect after it', async () => {
+    const { tenant, token } = await setup();
+    const path = `/cache-${Date.now()}`;
+    const first = 'whsec_Q0FDSEUtZmlyc3Qtc2lnbmluZy1zZWNyZXQtMDE=';
+    const second = 'whsec_Q0FDSEUtc2Vjb25kLXNpZ25pbmctc2VjcmV0LTAy';
+    const created = await hook(token, `${path}/a`, { signing: { profile: 'standard', secret: first } });
+    const table = app.resources.tableName;
+    // A dispatcher of its own on a counting client, with a clock the test moves.
+    const sent: string[] = [];
+    const counted = new DynamoDBClient({
+      endpoint: app.emulatorEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'cacheTestCount' },
+    );
+    const ddb = DynamoDBDocumentClient.from(counted, { marshallOptions: { removeUndefinedValues: true } });
+    const sm = new SecretsManagerClient({
+      endpoint: app.emulatorEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const http = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
+    const hooks = new HookStore(ddb, table, (key, reason) => {
+      throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
+    });
+    const log = new DeliveryLog(ddb, table);
+    const queue = new DeliveryQueue(h.sqs, {
+      queueUrl: app.resources.deliveryQueueUrl,
+      orderedQueueUrl: app.resources.orderedDeliveryQueueUrl,
+      deadLetterQueueUrl: app.resources.deadLetterQueueUrl,
+    });
+    // Imported here: the dispatcher loads the logger, which must see this file's DEBUG level.
+    const { Dispatcher, HOOK_CACHE_TTL_MS } = await import('../../shared/services/dispatcher.ts');
+    let clock = 1_000_000;
+    const dispatcher = new Dispatcher({
+      hooks,
+      queue,
+      delivery: new DeliveryService({
+        http,
+        secrets: new SecretStore(sm, app.resources.env.SECRET_PREFIX!),
+        log,
+        schedule: [1],
+      }),
+      deadLetters: new DeadLetterStore(ddb, table),
+      log,
+      limiter: new RateLimiter(ddb, table),
+      publisher: new EventPublisher(hooks, new EventStore(ddb, table), queue),
+      disableAfterMs: 3_600_000,
+      cacheClock: () => clock,
+    });
+    const stored = (await hooks.getWithHealth(tenant, created.id)).hook!;
+    /** Delivers one new event to the hook as its first receive; answers the DynamoDB commands sent. */
+    const deliver = async (orderId: string) => {
+      const [id] = newEventIds(1) as [string];
+      const [message] = deliveriesFor(
+        {
+          id,
+          tenant,
+          type: 'order.created',
+          data: { order_id: orderId },
+          receivedAt: new Date().toISOString(),
+        },
+        [stored],
+      );
+      const record = {
+        messageId: orderId,
+        receiptHandle: 'not-on-a-queue',
+        body: JSON.stringify(message),
+        attributes: { ApproximateReceiveCount: '1' },
+      } as unknown as SQSRecord;
+      sent.length = 0;
+      expect(await dispatcher.process(record)).toBe('done');
+      return [...sent];
+    };
+    const got = (orderId: string) => receiver.received.find((r) => r.json?.order_id === orderId);
+    const patch = async (body: Json) =>
+      expect((await call(app, 'PATCH', `/v1/hooks/${created.id}`, { token, body })).status).toBe(200);
+    const lastAttempt = async () => (await log.ofHook(tenant, created.id, 1)).attempts[0]!;
+
+    try {
+      expect(await deliver('c-1')).toEqual(['GetItemCommand', 'PutItemCommand']);
+      expect(await deliver('c-2')).toEqual(['PutItemCommand']);
+
+      // A new URL and a rotated secret: the kept hook until the TTL has passed, then the new ones.
+      await patch({ url: `${receiver.url}${path}/b`, signing: { secret: second } });
+      clock += HOOK_CACHE_TTL_MS - 1;
+      await deliver('c-3');
+      expect(got('c-3')!.path).toBe(`${path}/a`);
+      expect(() => new Webhook(second).verify(got('c-3')!.body, got('c-3')!.headers)).toThrow();
+      clock += 2;
+      expect(await deliver('c-4')).toEqual(['GetItemCommand', 'PutItemCommand']);
+      expect(got('c-4')!.path).toBe(`${path}/b`);
+      expect(new Webhook(second).verify(got('c-4')!.body, got('c-4')!.headers)).toMatchObject({
+        order_id: 'c-4',
+      });
+
+      // Disabled: still delivered within the TTL, dead-lettered with the reason after it.
+      await patch({ enabled: false });
+      await deliver('c-5');
+      expect(got('c-5')).toBeDefined();
+      clock += HOOK_CACHE_TTL_MS;
+      await deliver('c-6');
+      expect(got('c-6')).toBeUndefined();
+      expect(await lastAttempt()).toMatchObject({
+        result: 'dead-lettered',
+        error: expect.stringContaining('is disabled'),
+      });
+      // A hook that cannot take deliveries is never kept: re-enabled, it takes the next one at once.
+      await patch({ enabled: true });
+      expect(await deliver('c-7')).toContain('GetItemCommand');
+      expect(got('c-7')).toBeDefined();
+
+      // A failure reads the hook afresh for the breaker and drops it; a success clears the breaker once.
+      receiver.reply({ status: 400, body: 'no' });
+      const failed = await deliver('c-8');
+      expect(failed.filter((c) => c === 'GetItemCommand')).toHaveLength(1);
+      expect(failed).toContain('UpdateItemCommand'); // the breaker's clock starts
+      expect((await hooks.getWithHealth(tenant, created.id)).failingSince).toEqual(expect.any(String));
+      expect(await deliver('c-9')).toEqual(['GetItemCommand', 'PutItemCommand', 'UpdateItemCommand']);
+      expect((await hooks.getWithHealth(tenant, created.id)).failingSince).toBeUndefined();
+      expect(await deliver('c-10')).toEqual(['PutItemCommand']);
+
+      // Deleted: still delivered within the TTL, dead-lettered after it.
+      expect((await call(app, 'DELETE', `/v1/hooks/${created.id}`, { token })).status).toBe(204);
+      await deliver('c-11');
+      expect(got('c-11')).toBeDefined();
+      clock += HOOK_CACHE_TTL_MS;
+      await deliver('c-12');
+      expect(got('c-12')).toBeUndefined();
+      expect(await lastAttempt()).toMatchObject({
+        result: 'dead-lettered',
+        error: expect.stringContaining('no longer exists'),
+      });
+    } finally {
+      await http.close();
+      sm.destroy();
+      counted.destroy();
+    }
   });
 });
