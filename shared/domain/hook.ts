@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { HookOrdering } from './ordering.ts';
 import type { PayloadFormat } from './payload.ts';
 
@@ -146,4 +147,16 @@ export function hookFiresFor(hook: Hook, type: string, scope: string | undefined
     hook.events.some((p) => eventMatches(p, type)) &&
     (hook.scope === undefined || hook.scope === scope)
   );
+}
+
+let lastIdMs = 0;
+
+/**
+ * `hk_` + 12 hex digits of the creation time in ms + 8 random hex digits. Hooks are keyed by id,
+ * so lists come out in creation order (oldest first) and their cursors stay stable as hooks are
+ * added. Within one instance the time part never repeats or goes back.
+ */
+export function newHookId(now = Date.now()): string {
+  lastIdMs = Math.max(now, lastIdMs + 1);
+  return `hk_${lastIdMs.toString(16).padStart(12, '0')}${randomBytes(4).toString('hex')}`;
 }

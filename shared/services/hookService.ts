@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import type { CatalogStore } from '../adapters/catalogStore.ts';
 import type { Grant, GrantStore } from '../adapters/grantStore.ts';
 import type { HookStore } from '../adapters/hookStore.ts';
 import type { SecretStore } from '../adapters/secretStore.ts';
 import type { TargetPolicy } from '../domain/addressRange.ts';
 import { builtInEventTypes } from '../domain/eventTypes.ts';
-import { eventMatches, type Hook, type HookCredentials, hasCredentials } from '../domain/hook.ts';
+import { eventMatches, type Hook, type HookCredentials, hasCredentials, newHookId } from '../domain/hook.ts';
 import { hookAccess, mayManageGrants } from '../domain/hookAccess.ts';
 import { applyHookInput, type HookChange, type HookInput } from '../domain/hookInput.ts';
 import { interlockPatternErrors } from '../domain/interlockTarget.ts';
@@ -26,18 +25,6 @@ export interface HookServiceDeps {
 export interface SavedHook {
   hook: Hook;
   warnings: string[];
-}
-
-let lastIdMs = 0;
-
-/**
- * `hk_` + 12 hex digits of the creation time in ms + 8 random hex digits. Hooks are keyed by id,
- * so lists come out in creation order (oldest first) and their cursors stay stable as hooks are
- * added. Within one instance the time part never repeats or goes back.
- */
-export function newHookId(now = Date.now()): string {
-  lastIdMs = Math.max(now, lastIdMs + 1);
-  return `hk_${lastIdMs.toString(16).padStart(12, '0')}${randomBytes(4).toString('hex')}`;
 }
 
 /** Which of a hook's event patterns name nothing in the tenant's catalog ("Event not found"). */

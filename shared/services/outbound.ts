@@ -8,7 +8,7 @@ import { RETRY_SCHEDULE_ENV, retryScheduleFromEnv } from '../domain/retryPolicy.
 import { logger } from '../observability/powertools.ts';
 import { DeliveryService } from './deliveryService.ts';
 import { InterlockService } from './interlockService.ts';
-import { hookService, secretStore } from './services.ts';
+import { secretStore } from './secrets.ts';
 import { auditStore, bookingStore, deliveryLog, hookStore, serviceStore } from './stores.ts';
 import { TriggerService } from './triggerService.ts';
 
@@ -62,14 +62,19 @@ export function interlockService(): InterlockService {
 }
 
 let triggers: TriggerService | undefined;
-/** PlaceOS/Rhombus trigger URLs; a door unlock goes through the interlocks. */
+/**
+ * PlaceOS/Rhombus trigger URLs; a door unlock goes through the interlocks. The hook service (hook
+ * validation and its zod schemas, about 12 ms of cold start) is imported when a subscription is
+ * managed — when a security system is set up, or a trigger deleted — not for the door calls
+ * (authenticate, doors, unlock) that make up the traffic.
+ */
 export function triggerService(): TriggerService {
   triggers ??= new TriggerService({
     triggers: new TriggerStore(dynamoDb, config.tableName),
     throttle: new ThrottleStore(dynamoDb, config.tableName),
     secrets: secretStore(),
     hooks: hookStore(),
-    hookService: hookService(),
+    hookService: async () => (await import('./hooks.ts')).hookService(),
     serviceStore: serviceStore(),
     interlocks: interlockService,
   });

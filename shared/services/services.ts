@@ -1,9 +1,7 @@
-import { SecretStore } from '../adapters/secretStore.ts';
-import { secretsManager } from '../adapters/secretsClient.ts';
-import { config } from '../config.ts';
 import { logger } from '../observability/powertools.ts';
-import { HookService } from './hookService.ts';
+import { hookService } from './hooks.ts';
 import { InterlockGuard } from './interlockGuard.ts';
+import { secretStore } from './secrets.ts';
 import {
   auditStore,
   bookingStore,
@@ -23,23 +21,7 @@ import {
  * the table calls stores.ts alone and loads neither Secrets Manager nor an HTTP client.
  */
 
-let secrets: SecretStore | undefined;
-export function secretStore(): SecretStore {
-  secrets ??= new SecretStore(secretsManager, config.secretPrefix);
-  return secrets;
-}
-
-let hooks: HookService | undefined;
-export function hookService(): HookService {
-  hooks ??= new HookService({
-    hooks: hookStore(),
-    secrets: secretStore(),
-    catalog: catalogStore(),
-    grants: grantStore(),
-    targets: { allowedRanges: config.allowedPrivateRanges, publicTargets: config.publicTargets },
-  });
-  return hooks;
-}
+export { hookService, secretStore };
 
 let guard: InterlockGuard | undefined;
 export function interlockGuard(): InterlockGuard {

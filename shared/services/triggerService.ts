@@ -4,6 +4,7 @@ import type { SecretStore, TriggerCredentials } from '../adapters/secretStore.ts
 import type { ServiceStore } from '../adapters/serviceStore.ts';
 import type { ThrottleStore } from '../adapters/throttleStore.ts';
 import type { TriggerPage, TriggerStore } from '../adapters/triggerStore.ts';
+import { newHookId } from '../domain/hook.ts';
 import {
   type Door,
   doorList,
@@ -21,7 +22,7 @@ import {
 } from '../domain/trigger.ts';
 import { Forbidden, NotFound } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
-import { type HookService, newHookId } from './hookService.ts';
+import type { HookService } from './hookService.ts';
 import type { DoorUnlock, InterlockService } from './interlockService.ts';
 
 export interface TriggerServiceDeps {
@@ -29,7 +30,8 @@ export interface TriggerServiceDeps {
   throttle: ThrottleStore;
   secrets: SecretStore;
   hooks: HookStore;
-  hookService: HookService;
+  /** Built on first use: only subscriptions need it (see outbound.ts triggerService()). */
+  hookService: () => Promise<Pick<HookService, 'putManaged' | 'removeManaged'>>;
   serviceStore: ServiceStore;
   /** Built on first unlock (it brings the outbound HTTP client). */
   interlocks: () => InterlockService;
@@ -119,7 +121,7 @@ export class TriggerService {
     const trigger = await this.owned(principal, id);
     await this.deps.triggers.delete(trigger);
     for (const subscription of await this.deps.triggers.subscriptions(trigger.tenant, trigger.id)) {
-      await this.deps.hookService.removeManaged(trigger.tenant, subscription.hookId);
+      await (await this.deps.hookService()).removeManaged(trigger.tenant, subscription.hookId);
       await this.deps.triggers.deleteSubscription(
         trigger.tenant,
         trigger.id,
@@ -176,7 +178,7 @@ export class TriggerService {
       ? (await this.deps.hooks.get(trigger.tenant, existing.hookId)) !== undefined
       : false;
     const hookId = existing && hookAlive ? existing.hookId : newHookId();
-    await this.deps.hookService.putManaged(
+    await (await this.deps.hookService()).putManaged(
       trigger.tenant,
       hookId,
       subscriptionHook(trigger, input),
@@ -195,7 +197,7 @@ export class TriggerService {
     if (!(await this.deps.triggers.putSubscription(trigger.tenant, key, subscription, mode))) {
       // A concurrent subscribe of the same URL won: drop this hook and replace theirs, so the URL
       // stays one subscription and gets one delivery per door event.
-      await this.deps.hookService.removeManaged(trigger.tenant, hookId);
+      await (await this.deps.hookService()).removeManaged(trigger.tenant, hookId);
       if (retried) throw new Error(`Subscription ${key} keeps changing under concurrent subscribes`);
       return this.subscribe(trigger, input, true);
     }
@@ -208,7 +210,7 @@ export class TriggerService {
     const existing = await this.deps.triggers.getSubscription(trigger.tenant, trigger.id, key);
     if (!existing) return false;
     // The hook first: once it is gone no door event is enqueued for this URL.
-    await this.deps.hookService.removeManaged(trigger.tenant, existing.hookId);
+    await (await this.deps.hookService()).removeManaged(trigger.tenant, existing.hookId);
     await this.deps.triggers.deleteSubscription(trigger.tenant, trigger.id, key);
     return true;
   }

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
+import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functions } from '../../functions/manifest.ts';
+import { esbuildOptions } from '../../infra/constructs/bundling.ts';
 import { LatchkeyStack } from '../../infra/latchkeyStack.ts';
 
 /**
@@ -166,5 +168,46 @@ describe('function bundles (default tracing)', () => {
         .map((f) => f.id)
         .sort(),
     );
+  });
+});
+
+describe('what a bundle evaluates at cold start', () => {
+  /** The modules a function's entry reaches through static imports only (evaluated at import). */
+  async function staticallyReached(id: string): Promise<{ eager: Set<string>; all: Set<string> }> {
+    const spec = functions.find((f) => f.id === id)!;
+    const outdir = mkdtempSync(join(tmpdir(), 'latchkey-graph-'));
+    try {
+      const result = await build({
+        ...esbuildOptions(join(projectRoot, spec.entry), join(outdir, 'index.mjs'), 'lambda'),
+        metafile: true,
+        write: false,
+      });
+      const inputs = result.metafile.inputs;
+      const eager = new Set([spec.entry]);
+      const queue = [spec.entry];
+      while (queue.length) {
+        for (const imported of inputs[queue.shift()!]?.imports ?? []) {
+          if (imported.external || imported.kind === 'dynamic-import' || eager.has(imported.path)) continue;
+          eager.add(imported.path);
+          queue.push(imported.path);
+        }
+      }
+      return { eager, all: new Set(Object.keys(inputs)) };
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+
+  it('loads the hook service in Triggers only when a subscription is managed, not for door calls', async () => {
+    const { eager, all } = await staticallyReached('Triggers');
+    const lazy = ['shared/services/hookService.ts', 'shared/domain/hookInput.ts'];
+    expect(lazy.filter((m) => eager.has(m))).toEqual([]);
+    expect(lazy.filter((m) => all.has(m))).toEqual(lazy);
+  });
+
+  it('builds the OpenAPI document (every contract) in Hooks only when it is asked for', async () => {
+    const { eager, all } = await staticallyReached('Hooks');
+    expect(eager.has('shared/http/openApi.ts')).toBe(false);
+    expect(all.has('shared/http/openApi.ts')).toBe(true);
   });
 });

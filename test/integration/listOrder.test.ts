@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
-import { newHookId } from '../../shared/services/hookService.ts';
+import { newHookId } from '../../shared/domain/hook.ts';
 import { call, type Json, newTenant, startTestApp, tokenFor } from '../support/testApp.ts';
 
 /** A user takes ids from create answers and pages through lists that come in creation order. */
