@@ -38,7 +38,8 @@ export interface OutboundRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Text is sent as UTF-8; bytes as they are. */
+  body?: string | Uint8Array;
   /** Covers DNS, connect, response headers and body. */
   timeoutMs: number;
   /** Skip certificate verification (the hook's discouraged `insecure_tls`). */

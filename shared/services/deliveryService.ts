@@ -147,7 +147,7 @@ export class DeliveryService {
         url: hook.url,
         method: hook.method,
         headers,
-        body: signed.body,
+        body: signed.bytes,
         timeoutMs,
         insecureTls: hook.insecureTls,
       });

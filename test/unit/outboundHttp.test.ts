@@ -45,11 +45,12 @@ const received: { method?: string; headers?: IncomingMessage['headers']; body?: 
   [];
 
 const handler: RequestListener = (req: IncomingMessage, res: ServerResponse) => {
-  let body = '';
+  const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => {
-    body += chunk.toString();
+    chunks.push(chunk);
   });
   req.on('end', () => {
+    const body = Buffer.concat(chunks).toString('utf8');
     received.push({ method: req.method ?? '', headers: req.headers, body, socket: req.socket });
     if (req.url === '/huge') {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -101,6 +102,21 @@ describe('outbound HTTP client', () => {
     expect(got.headers?.['user-agent']).toBe(USER_AGENT);
     expect(got.headers?.['webhook-id']).toBe('d-1');
     expect(got.headers?.host).toBe(base.replace('http://', ''));
+  });
+
+  it('sends a body given as bytes exactly, with its byte length', async () => {
+    const text = JSON.stringify({ note: 'é'.repeat(30_000) });
+    await http.send({
+      url: `${base}/hook`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.from(text),
+      timeoutMs: 2000,
+      insecureTls: false,
+    });
+    const got = received.at(-1)!;
+    expect(got.body).toBe(text);
+    expect(got.headers?.['content-length']).toBe(String(Buffer.byteLength(text)));
   });
 
   it("keeps the caller's user-agent", async () => {

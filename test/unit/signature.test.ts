@@ -6,6 +6,13 @@ import { signRequest } from '#shared/domain/signature.ts';
 const newSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const hex = (key: string, message: string) => createHmac('sha256', key).update(message).digest('hex');
 
+const signedInput = (body: Record<string, unknown>) => ({
+  eventType: 'order.created',
+  webhookId: 'msg_x',
+  timestamp: new Date(),
+  body,
+});
+
 describe('signing deliveries', () => {
   const timestamp = new Date();
   const body = { order_id: 12, line_id: 3, note: 'héllo' };
@@ -61,6 +68,25 @@ describe('signing deliveries', () => {
             expect(() => new Webhook(other).verify(signed.body, signed.headers)).toThrow();
           }
         }
+      }
+    });
+
+    it('signs a long body (sent as its UTF-8 bytes) exactly as a short one', () => {
+      const secret = newSecret();
+      for (const note of ['é'.repeat(10), 'é'.repeat(20_000), 'x'.repeat(70_000)]) {
+        const long = { ...body, note };
+        const signed = signRequest({
+          profile: 'standard',
+          eventType: 'order.created',
+          webhookId: 'msg_long',
+          timestamp,
+          body: long,
+          secrets: [secret],
+        });
+        expect(Buffer.from(signed.bytes).equals(Buffer.from(signed.body))).toBe(true);
+        expect(new Webhook(secret).verify(signed.body, signed.headers)).toEqual(long);
+        const coreone = signRequest({ ...signedInput(long), profile: 'coreone', secrets: ['s3cret'] });
+        expect(coreone.headers['X-Coreone-Webhook-Hash']).toBe(hex('s3cret', coreone.body));
       }
     });
 
