@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { type Attempt, type AttemptResult, deliveryIdFor } from '../domain/delivery.ts';
+import { type Attempt, deliveryIdFor } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 
@@ -16,23 +16,17 @@ const hookPartition = (tenant: string, hookId: string) => `T#${tenant}#DLV#HOOK#
 const attemptKey = (eventId: string, attempt: number) =>
   `${eventId}#${String(attempt).padStart(ATTEMPT_DIGITS, '0')}`;
 
-/** What the stored item holds besides its key: everything the key and the ids do not already say. */
-interface AttemptItem {
+/**
+ * The stored item: the attempt without what its key says (hook, event, attempt number) and
+ * without its delivery id when that is `deliveryIdFor(eventId, hookId)` (every delivery Latchkey
+ * makes today), plus the TTL.
+ */
+type AttemptItem = Omit<Attempt, 'deliveryId' | 'eventId' | 'hookId' | 'attempt'> & {
   pk: string;
   sk: string;
-  type: string;
-  result: AttemptResult;
-  status?: number;
-  latencyMs: number;
-  error?: string;
-  response?: string;
-  nextAttemptAt?: string;
-  test?: true;
-  /** Only when it is not `deliveryIdFor(eventId, hookId)` (every delivery Latchkey makes today is). */
   deliveryId?: string;
-  at: string;
   expiresAt: number;
-}
+};
 
 /** Where the next attempt of a delivery starts counting from. */
 export interface AttemptCount {
@@ -167,21 +161,15 @@ export class DeliveryLog {
     return attempts;
   }
 
-  private toItem(tenant: string, a: Attempt): AttemptItem {
+  private toItem(tenant: string, attempt: Attempt): AttemptItem {
+    const { deliveryId, eventId, hookId, attempt: number, test, ...rest } = attempt;
     return {
-      pk: hookPartition(tenant, a.hookId),
-      sk: attemptKey(a.eventId, a.attempt),
-      type: a.type,
-      result: a.result,
-      ...(a.status !== undefined ? { status: a.status } : {}),
-      latencyMs: a.latencyMs,
-      ...(a.error !== undefined ? { error: a.error } : {}),
-      ...(a.response !== undefined ? { response: a.response } : {}),
-      ...(a.nextAttemptAt !== undefined ? { nextAttemptAt: a.nextAttemptAt } : {}),
-      ...(a.test ? { test: true as const } : {}),
-      ...(a.deliveryId !== deliveryIdFor(a.eventId, a.hookId) ? { deliveryId: a.deliveryId } : {}),
-      at: a.at,
-      expiresAt: Math.floor(Date.parse(a.at) / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
+      pk: hookPartition(tenant, hookId),
+      sk: attemptKey(eventId, number),
+      ...rest,
+      ...(test ? { test } : {}),
+      ...(deliveryId !== deliveryIdFor(eventId, hookId) ? { deliveryId } : {}),
+      expiresAt: Math.floor(Date.parse(attempt.at) / 1000) + ATTEMPT_RETENTION_DAYS * 86400,
     };
   }
 }
@@ -190,21 +178,14 @@ function fromItem(hookId: string, item: AttemptItem): Attempt {
   // Written before the log was keyed by event: the whole attempt is under `attempt`.
   const older = (item as unknown as { attempt?: unknown }).attempt;
   if (typeof older === 'object' && older !== null) return older as Attempt;
-  const hash = item.sk.lastIndexOf('#');
-  const eventId = item.sk.slice(0, hash);
+  const { pk: _pk, sk, expiresAt: _expiresAt, deliveryId, ...rest } = item;
+  const hash = sk.lastIndexOf('#');
+  const eventId = sk.slice(0, hash);
   return {
-    deliveryId: item.deliveryId ?? deliveryIdFor(eventId, hookId),
+    deliveryId: deliveryId ?? deliveryIdFor(eventId, hookId),
     eventId,
     hookId,
-    type: item.type,
-    attempt: Number(item.sk.slice(hash + 1)),
-    result: item.result,
-    ...(item.status !== undefined ? { status: item.status } : {}),
-    latencyMs: item.latencyMs,
-    ...(item.error !== undefined ? { error: item.error } : {}),
-    ...(item.response !== undefined ? { response: item.response } : {}),
-    ...(item.nextAttemptAt !== undefined ? { nextAttemptAt: item.nextAttemptAt } : {}),
-    ...(item.test ? { test: true } : {}),
-    at: item.at,
+    attempt: Number(sk.slice(hash + 1)),
+    ...rest,
   };
 }

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalApp } from '../../scripts/local/app.ts';
 import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
+import {
+  adminOfNewTenant,
+  call,
+  eventually,
+  type Json,
+  newTenant,
+  receiverHook,
+  tokenFor,
+} from '../support/testApp.ts';
 
 /**
  * Events in, deliveries out: the real handlers, the emulator's queues and table, and real HTTP
@@ -24,10 +32,7 @@ describe('event ingest and delivery', () => {
     await h?.stop();
   });
 
-  async function setup() {
-    const tenant = newTenant();
-    return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
-  }
+  const setup = adminOfNewTenant;
 
   const hook = (token: string, path: string, body: Json = {}) =>
     receiverHook(app, token, receiver.url, path, body);

@@ -22,13 +22,27 @@ import { EventPublisher } from '../../shared/services/eventPublisher.ts';
 import { type DeliveryHarness, startDeliveryHarness } from '../support/deliveryHarness.ts';
 import { captureOutput } from '../support/inspect.ts';
 import type { Receiver } from '../support/receiver.ts';
-import { call, eventually, type Json, newTenant, receiverHook, tokenFor } from '../support/testApp.ts';
+import {
+  adminOfNewTenant,
+  call,
+  eventually,
+  type Json,
+  newTenant,
+  receiverHook,
+} from '../support/testApp.ts';
 
 /**
  * What a delivery costs and what it leaves: the attempt log (SPEC §4: one item per attempt in its
  * hook's partition, keyed by event, no secondary index; how a hook's and an event's deliveries
  * list), the DynamoDB commands of one delivery, the hooks a warm dispatcher keeps, the log lines.
  */
+/** The emulator, as the functions' clients reach it. */
+const emulatorClient = (app: LocalApp) => ({
+  endpoint: app.emulatorEndpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
 describe('what a delivery costs', () => {
   let h: DeliveryHarness;
   let app: LocalApp;
@@ -57,11 +71,7 @@ describe('what a delivery costs', () => {
       },
       { step: 'initialize', name: 'attemptLogTestCount' },
     );
-    raw = new DynamoDBClient({
-      endpoint: app.emulatorEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    raw = new DynamoDBClient(emulatorClient(app));
     db = DynamoDBDocumentClient.from(raw);
   });
   afterAll(async () => {
@@ -69,10 +79,7 @@ describe('what a delivery costs', () => {
     await h?.stop();
   });
 
-  async function setup() {
-    const tenant = newTenant();
-    return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
-  }
+  const setup = adminOfNewTenant;
   const hook = (token: string, path: string, body: Json = {}) =>
     receiverHook(app, token, receiver.url, path, body);
   async function publish(token: string, orderId: string): Promise<string> {
@@ -312,11 +319,7 @@ describe('what a delivery costs', () => {
     const table = app.resources.tableName;
     // A dispatcher of its own on a counting client, with a clock the test moves.
     const sent: string[] = [];
-    const counted = new DynamoDBClient({
-      endpoint: app.emulatorEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const counted = new DynamoDBClient(emulatorClient(app));
     counted.middlewareStack.add(
       (next, context) => async (args) => {
         sent.push(String(context.commandName));
@@ -325,11 +328,7 @@ describe('what a delivery costs', () => {
       { step: 'initialize', name: 'cacheTestCount' },
     );
     const ddb = DynamoDBDocumentClient.from(counted, { marshallOptions: { removeUndefinedValues: true } });
-    const sm = new SecretsManagerClient({
-      endpoint: app.emulatorEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const sm = new SecretsManagerClient(emulatorClient(app));
     const http = createOutboundHttp({ allowedPrivateRanges: ['loopback'] });
     const hooks = new HookStore(ddb, table, (key, reason) => {
       throw new Error(`unreadable hook item ${String(key.sk)}: ${reason}`);
@@ -405,17 +404,20 @@ describe('what a delivery costs', () => {
         order_id: 'c-4',
       });
 
-      // Disabled: still delivered within the TTL, dead-lettered with the reason after it.
+      /** Still delivered within the TTL; after it, dead-lettered with this reason. */
+      const deadLetteredAfterTtl = async (within: string, after: string, reason: string) => {
+        await deliver(within);
+        expect(got(within)).toBeDefined();
+        clock += HOOK_CACHE_TTL_MS;
+        await deliver(after);
+        expect(got(after)).toBeUndefined();
+        expect(await lastAttempt()).toMatchObject({
+          result: 'dead-lettered',
+          error: expect.stringContaining(reason),
+        });
+      };
       await patch({ enabled: false });
-      await deliver('c-5');
-      expect(got('c-5')).toBeDefined();
-      clock += HOOK_CACHE_TTL_MS;
-      await deliver('c-6');
-      expect(got('c-6')).toBeUndefined();
-      expect(await lastAttempt()).toMatchObject({
-        result: 'dead-lettered',
-        error: expect.stringContaining('is disabled'),
-      });
+      await deadLetteredAfterTtl('c-5', 'c-6', 'is disabled');
       // A hook that cannot take deliveries is never kept: re-enabled, it takes the next one at once.
       await patch({ enabled: true });
       expect(await deliver('c-7')).toContain('GetItemCommand');
@@ -431,17 +433,8 @@ describe('what a delivery costs', () => {
       expect((await hooks.getWithHealth(tenant, created.id)).failingSince).toBeUndefined();
       expect(await deliver('c-10')).toEqual(['PutItemCommand']);
 
-      // Deleted: still delivered within the TTL, dead-lettered after it.
       expect((await call(app, 'DELETE', `/v1/hooks/${created.id}`, { token })).status).toBe(204);
-      await deliver('c-11');
-      expect(got('c-11')).toBeDefined();
-      clock += HOOK_CACHE_TTL_MS;
-      await deliver('c-12');
-      expect(got('c-12')).toBeUndefined();
-      expect(await lastAttempt()).toMatchObject({
-        result: 'dead-lettered',
-        error: expect.stringContaining('no longer exists'),
-      });
+      await deadLetteredAfterTtl('c-11', 'c-12', 'no longer exists');
     } finally {
       await http.close();
       sm.destroy();

@@ -16,6 +16,12 @@ export function newTenant(label = 't'): string {
   return `${label}-${randomUUID().slice(0, 8)}`;
 }
 
+/** A new tenant and an admin token of it (sub `op-<tenant>`). */
+export async function adminOfNewTenant(): Promise<{ tenant: string; token: string }> {
+  const tenant = newTenant();
+  return { tenant, token: await tokenFor(tenant, ['admin'], `op-${tenant}`) };
+}
+
 export async function tokenFor(tenant: string, roles: string[], sub?: string): Promise<string> {
   return mintToken({ tenant, roles, sub });
 }
