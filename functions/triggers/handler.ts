@@ -15,7 +15,7 @@ import { ValidationError } from '#shared/http/errors.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger, metrics } from '#shared/observability/powertools.ts';
-import { triggerService } from '#shared/services/outbound.ts';
+import { triggerService } from '#shared/services/triggers.ts';
 
 /**
  * Trigger URLs (SPEC §7.4): `/v1/triggers` for admins, and the public `.../notify` URLs a

@@ -1,8 +1,5 @@
-import { dynamoDb } from '../adapters/awsClients.ts';
 import { InterlockClient } from '../adapters/interlockClient.ts';
 import { createOutboundHttp, type OutboundHttp } from '../adapters/outboundHttp.ts';
-import { ThrottleStore } from '../adapters/throttleStore.ts';
-import { TriggerStore } from '../adapters/triggerStore.ts';
 import { config, optionalEnv } from '../config.ts';
 import { RETRY_SCHEDULE_ENV, retryScheduleFromEnv } from '../domain/retryPolicy.ts';
 import { logger } from '../observability/powertools.ts';
@@ -10,12 +7,12 @@ import { DeliveryService } from './deliveryService.ts';
 import { InterlockService } from './interlockService.ts';
 import { secretStore } from './secrets.ts';
 import { auditStore, bookingStore, deliveryLog, hookStore, serviceStore } from './stores.ts';
-import { TriggerService } from './triggerService.ts';
 
 /**
  * What the functions that call out (dispatcher, test deliveries, interlocks, trigger unlocks) add
- * to services.ts: the outbound HTTP client, deliveries, interlock controls and trigger URLs, each
- * built on first use and kept for the Lambda instance. Only those functions import this module.
+ * to services.ts: the outbound HTTP client, deliveries and interlock controls (trigger URLs:
+ * triggers.ts), each built on first use and kept for the Lambda instance. Only those functions
+ * import this module.
  */
 
 let http: OutboundHttp | undefined;
@@ -61,26 +58,6 @@ export function interlockService(): InterlockService {
   return interlocks;
 }
 
-let triggers: TriggerService | undefined;
-/**
- * PlaceOS/Rhombus trigger URLs; a door unlock goes through the interlocks. The hook service (hook
- * validation and its zod schemas, about 12 ms of cold start) is imported when a subscription is
- * managed — when a security system is set up, or a trigger deleted — not for the door calls
- * (authenticate, doors, unlock) that make up the traffic.
- */
-export function triggerService(): TriggerService {
-  triggers ??= new TriggerService({
-    triggers: new TriggerStore(dynamoDb, config.tableName),
-    throttle: new ThrottleStore(dynamoDb, config.tableName),
-    secrets: secretStore(),
-    hooks: hookStore(),
-    hookService: async () => (await import('./hooks.ts')).hookService(),
-    serviceStore: serviceStore(),
-    interlocks: interlockService,
-  });
-  return triggers;
-}
-
 /** This layer as one object of getters, for a handler that uses most of it (see services()). */
 export function outbound() {
   return {
@@ -92,9 +69,6 @@ export function outbound() {
     },
     get interlocks() {
       return interlockService();
-    },
-    get triggers() {
-      return triggerService();
     },
   };
 }
