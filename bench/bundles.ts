@@ -9,9 +9,12 @@
  * Init = time to import the bundle in a fresh Node 22 process with the deployed NODE_OPTIONS
  * (`--enable-source-maps`); wall-clock and CPU time (user + system of the process during the
  * import, which scheduling on a shared machine disturbs far less), median over interleaved runs
- * (every file once per round, rounds repeated).
+ * (every file once per round, rounds repeated). Functions with the same framework have the same
+ * reference program (identical entry, same options; only the file name differs): their reference
+ * imports pool their samples, so that median is taken over all of them.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,21 +150,33 @@ function importOnce(file: string, flags: string[]): { wall: number; cpu: number 
   return JSON.parse(stdout.trim().split('\n').pop()!) as { wall: number; cpu: number };
 }
 
-/** Imports every file once per round, `runs` rounds, so load drifts spread over all of them alike. */
+/**
+ * Imports every file once per round, `runs` rounds, so load drifts spread over all of them alike.
+ * Files with the same `pool` (byte-identical bundles, such as the reference shared by the
+ * functions with the same framework) report the median of all their samples together.
+ */
 function measure(
-  files: { key: string; file: string; flags: string[] }[],
+  files: { key: string; file: string; flags: string[]; pool?: string }[],
 ): Map<string, { wall: number; cpu: number }> {
-  const samples = new Map<string, Sample>(files.map((f) => [f.key, { wall: [], cpu: [] }]));
+  const poolOf = (f: { key: string; pool?: string }) => f.pool ?? f.key;
+  const samples = new Map<string, Sample>(files.map((f) => [poolOf(f), { wall: [], cpu: [] }]));
   for (let round = 0; round < runs; round++) {
     for (const f of files) {
       const s = importOnce(f.file, f.flags);
-      samples.get(f.key)!.wall.push(s.wall);
-      samples.get(f.key)!.cpu.push(s.cpu);
+      samples.get(poolOf(f))!.wall.push(s.wall);
+      samples.get(poolOf(f))!.cpu.push(s.cpu);
     }
   }
-  return new Map([...samples].map(([k, s]) => [k, { wall: median(s.wall), cpu: median(s.cpu) }]));
+  return new Map(
+    files.map((f) => {
+      const s = samples.get(poolOf(f))!;
+      return [f.key, { wall: median(s.wall), cpu: median(s.cpu) }];
+    }),
+  );
 }
 
+/** A reference's entry source: functions with the same framework share one reference program. */
+const digest = (source: string) => createHash('sha256').update(source).digest('hex');
 const kib = (bytes: number) => (bytes / 1024).toFixed(1);
 const ms = (value: number) => value.toFixed(1);
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
@@ -188,23 +203,20 @@ export async function benchBundles(): Promise<void> {
     ),
     'lambda',
   );
-  const rows: { id: string; fn: Built; ref: Built; sdkTraced: Built }[] = [];
+  const rows: { id: string; fn: Built; ref: Built; refSource: string; sdkTraced: Built }[] = [];
   for (const spec of functions) {
     const fn = await bundle(spec.id, join(root, spec.entry), 'lambda');
-    const ref = await bundle(
-      `${spec.id}-reference`,
-      write(`${spec.id}-reference`, referenceSource(frameworkOf(fn.metafile))),
-      'lambda',
-    );
+    const refSource = referenceSource(frameworkOf(fn.metafile));
+    const ref = await bundle(`${spec.id}-reference`, write(`${spec.id}-reference`, refSource), 'lambda');
     const sdkTraced = await bundle(`${spec.id}-sdk-tracing`, join(root, spec.entry), 'sdk');
-    rows.push({ id: spec.id, fn, ref, sdkTraced });
+    rows.push({ id: spec.id, fn, ref, refSource, sdkTraced });
   }
   const files = [
     { key: 'empty', file: empty.file, flags: sourceMaps },
     { key: 'empty-middy', file: emptyMiddy.file, flags: sourceMaps },
     ...rows.flatMap((r) => [
       { key: r.id, file: r.fn.file, flags: sourceMaps },
-      { key: `${r.id}/ref`, file: r.ref.file, flags: sourceMaps },
+      { key: `${r.id}/ref`, file: r.ref.file, flags: sourceMaps, pool: `ref:${digest(r.refSource)}` },
       { key: `${r.id}/nomaps`, file: r.fn.file, flags: [] },
       { key: `${r.id}/sdk`, file: r.sdkTraced.file, flags: sourceMaps },
     ]),
@@ -232,7 +244,7 @@ export async function benchBundles(): Promise<void> {
     };
   });
   printTable(
-    `Bundles and cold-start init (Node ${process.versions.node}, ${runs} interleaved runs, median; ` +
+    `Bundles and cold-start init (Node ${process.versions.node}, ${runs} interleaved runs, median; identical references pooled; ` +
       `empty handler ${ms(at('empty').wall)} ms, empty middy handler ${ms(middy.wall)} ms; reference = ` +
       'middy + the Powertools utilities + the AWS SDK clients the function uses, same bundling)',
     initRows,
