@@ -156,6 +156,7 @@ export const functions: readonly FunctionSpec[] = [
     entry: 'functions/events/handler.ts',
     routes: [
       r('POST /v1/events', 'events.write'),
+      r('POST /v1/events/batch', 'events.write'),
       r('GET /v1/events/{eventId}', 'events.read'),
       r('GET /v1/hooks/{hookId}/deliveries', 'hooks.read'),
       r('POST /v1/hooks/{hookId}/test', 'hooks.write'),

@@ -7,11 +7,12 @@ import {
   recoverResultSchema,
   redriveResultSchema,
 } from '#shared/domain/deadLetter.ts';
-import { eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
+import { eventBatchInputSchema, eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
 import {
   attemptPageSchema,
   attemptViewSchema,
   eventAcceptedSchema,
+  eventsAcceptedSchema,
   eventViewSchema,
 } from '#shared/domain/eventView.ts';
 import type { Contract } from '#shared/http/operation.ts';
@@ -32,6 +33,15 @@ export const eventsContract: Contract = {
         GetEvent: { route: 'GET /v1/events/{eventId}', parameters: { eventId: '$response.body#/event_id' } },
       },
     },
+    errors: [403, 409, 503],
+  },
+  'POST /v1/events/batch': {
+    summary: 'Publish 1 to 100 events in one request: one delivery is enqueued per (event, matching hook)',
+    description:
+      'Each event is validated exactly as POST /v1/events validates one; one bad event refuses the whole batch (422 naming each bad field by its index, e.g. events.3.type) and nothing is stored or enqueued. The answer lists the events in request order. The same Idempotency-Key within 24 h answers the first result (header idempotent-replayed: true) and enqueues nothing. A 503 means some deliveries are not on the queue: send the events again.',
+    body: eventBatchInputSchema,
+    headers: z.object({ 'Idempotency-Key': idempotencyKey.optional() }),
+    ok: { status: 202, body: eventsAcceptedSchema },
     errors: [403, 409, 503],
   },
   'GET /v1/events/{eventId}': {

@@ -1,6 +1,3 @@
-import { bookingFromEvent } from '#shared/adapters/bookingStore.ts';
-import { EnqueueError } from '#shared/adapters/deliveryQueue.ts';
-import { EventStore, type StoredEvent } from '#shared/adapters/eventStore.ts';
 import { InvalidCursor } from '#shared/adapters/tableKeys.ts';
 import {
   deadLetterListQuery,
@@ -8,16 +5,7 @@ import {
   deadLetterView,
   recoverInputSchema,
 } from '#shared/domain/deadLetter.ts';
-import { deliveriesFor } from '#shared/domain/delivery.ts';
-import { newEventIds } from '#shared/domain/eventId.ts';
-import { type EventInput, eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
-import {
-  attemptView,
-  type DeliveryView,
-  deliveriesView,
-  type EventAccepted,
-} from '#shared/domain/eventView.ts';
-import { isInterlockTarget } from '#shared/domain/interlockTarget.ts';
+import { attemptView, type DeliveryView, deliveriesView } from '#shared/domain/eventView.ts';
 import {
   API_GATEWAY_LIMIT_MS,
   deadlineFrom,
@@ -25,11 +13,12 @@ import {
   MIN_DELIVERY_MS,
 } from '#shared/domain/timeBudget.ts';
 import { type ApiRequest, type ApiResult, apiHandler } from '#shared/http/apiHandler.ts';
-import { Conflict, Forbidden, HttpError, NotFound, ValidationError } from '#shared/http/errors.ts';
+import { Conflict, Forbidden, NotFound, ValidationError } from '#shared/http/errors.ts';
 import { hasRole } from '#shared/http/principal.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 import { parseWith } from '#shared/http/validation.ts';
 import { logger } from '#shared/observability/powertools.ts';
+import type { IngestRequest } from '#shared/services/eventIngest.ts';
 import { outbound } from '#shared/services/outbound.ts';
 import { queueing } from '#shared/services/queueing.ts';
 import { services } from '#shared/services/services.ts';
@@ -43,128 +32,16 @@ function mayPublish(req: ApiRequest): void {
 
 async function publish(req: ApiRequest): Promise<ApiResult> {
   mayPublish(req);
-  const input = parseWith(eventInputSchema, req.body);
-  const tenant = req.principal.tenant;
-  const { events, interlockGuard } = services();
-  await interlockGuard.checkEvent(req.principal, input.type, input.scope);
-  const keyHeader = req.headers['idempotency-key'];
-  let key: string | undefined;
-  if (keyHeader !== undefined) {
-    const parsed = idempotencyKey.safeParse(keyHeader);
-    if (!parsed.success)
-      throw new ValidationError([{ field: 'Idempotency-Key', message: parsed.error.issues[0]!.message }]);
-    key = parsed.data;
-    const claim = await events.claim(tenant, key, EventStore.fingerprint(input));
-    if (claim.state === 'completed') {
-      return { ...claim.response, headers: { 'idempotent-replayed': 'true' } };
-    }
-    if (claim.state === 'in-progress')
-      throw new Conflict('A request with this Idempotency-Key is still being processed');
-    if (claim.state === 'mismatch') {
-      throw new HttpError(422, 'This Idempotency-Key was already used with a different request body', {
-        errors: [{ field: 'Idempotency-Key', message: 'reused with a different request body' }],
-      });
-    }
-  }
-  try {
-    const result = await fanOut(tenant, input);
-    if (key) await events.complete(tenant, key, result);
-    return result;
-  } catch (err) {
-    if (key) await events.release(tenant, key).catch(() => undefined);
-    throw err;
-  }
+  return queueing().ingest.one(ingestRequest(req));
 }
 
-async function fanOut(
-  tenant: string,
-  input: EventInput,
-): Promise<{ statusCode: number; body: EventAccepted }> {
-  const { hookService, hooks, events, bookings } = services();
-  const { queue } = queueing();
-  const catalogErrors = await hookService.catalogErrors(tenant, [input.type]);
-  if (catalogErrors.length > 0) throw new ValidationError([{ field: 'type', message: 'Event not found' }]);
+async function publishBatch(req: ApiRequest): Promise<ApiResult> {
+  mayPublish(req);
+  return queueing().ingest.batch(ingestRequest(req));
+}
 
-  const received = Date.now();
-  // Sorts by ingest time: a hook's attempt log, keyed by event id, lists newest event first.
-  const [eventId] = newEventIds(1, received) as [string];
-  const receivedAt = new Date(received).toISOString();
-  // Interlock targets never get queued deliveries, even one stored before the rule existed.
-  const matching = (await hooks.findMatching(tenant, input.type, input.scope)).filter(
-    (hook) => !isInterlockTarget(hook),
-  );
-  // One per hook; ordered hooks' carry their ordering group (the FIFO message group).
-  const messages = deliveriesFor(
-    {
-      id: eventId,
-      tenant,
-      type: input.type,
-      ...(input.scope ? { scope: input.scope } : {}),
-      data: input.data,
-      receivedAt,
-    },
-    matching,
-  );
-  // Booking events are kept as bookings for interlock authorisation (SPEC §4, §6).
-  let booking: string | undefined;
-  if (input.type.startsWith('event.')) {
-    const change = bookingFromEvent(input.type, input.data, input.scope);
-    if (change) await bookings.apply(tenant, change);
-    booking = change
-      ? change.op === 'put'
-        ? 'stored'
-        : 'deleted'
-      : 'not stored: a booking needs data.event_id, data.service_id (or scope), data.user_id, data.start and data.end (ISO 8601)';
-  }
-  // Recorded before enqueueing, so a delivery never runs for an event GET /v1/events cannot show;
-  // corrected (or removed) when enqueueing fails, so no event is left claiming deliveries that
-  // will never happen.
-  const event: StoredEvent = {
-    id: eventId,
-    type: input.type,
-    ...(input.scope ? { scope: input.scope } : {}),
-    receivedAt,
-    hookIds: matching.map((h) => h.id),
-    deliveryIds: messages.map((m) => m.deliveryId),
-  };
-  await events.save(tenant, event);
-  try {
-    await queue.enqueue(messages);
-  } catch (err) {
-    const failed = new Set(
-      err instanceof EnqueueError ? err.failed.map((f) => f.id) : messages.map((m) => m.deliveryId),
-    );
-    const sent = messages.filter((m) => !failed.has(m.deliveryId));
-    logger.error('Enqueueing failed', { eventId, failed: failed.size, sent: sent.length });
-    if (sent.length === 0) {
-      await events.remove(tenant, eventId);
-    } else {
-      await events.save(tenant, {
-        ...event,
-        hookIds: sent.map((m) => m.hookId),
-        deliveryIds: sent.map((m) => m.deliveryId),
-        incomplete: `${failed.size} of ${messages.length} deliveries could not be enqueued; the publisher was answered 503`,
-      });
-    }
-    throw new HttpError(
-      503,
-      `Only ${sent.length} of ${messages.length} deliveries could be enqueued; send the event again`,
-      sent.length > 0 ? { eventId } : {},
-    );
-  }
-  // DEBUG: the event record and GET /v1/events/{id} hold what was accepted; INFO stays quiet.
-  logger.debug('Event accepted', { eventId, type: input.type, deliveries: messages.length });
-  return {
-    statusCode: 202,
-    body: {
-      event_id: eventId,
-      type: input.type,
-      scope: input.scope ?? null,
-      deliveries: messages.length,
-      hook_ids: matching.map((h) => h.id),
-      ...(booking ? { booking } : {}),
-    },
-  };
+function ingestRequest(req: ApiRequest): IngestRequest {
+  return { principal: req.principal, body: req.body, idempotencyKey: req.headers['idempotency-key'] };
 }
 
 async function getEvent(req: ApiRequest): Promise<ApiResult> {
@@ -288,6 +165,7 @@ async function recoverHook(req: ApiRequest): Promise<ApiResult> {
 
 export const handler = apiHandler({
   'POST /v1/events': publish,
+  'POST /v1/events/batch': publishBatch,
   'GET /v1/events/{eventId}': getEvent,
   'GET /v1/hooks/{hookId}/deliveries': hookDeliveries,
   'POST /v1/hooks/{hookId}/test': testHook,

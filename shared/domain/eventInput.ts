@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { doorEventErrors } from './doorEvent.ts';
+import { MAX_EVENTS_PER_BATCH } from './eventId.ts';
 import { eventTypeName } from './eventTypes.ts';
 import { jsonBytes } from './hookInput.ts';
 import { isSystemKeyValue, requiredSystemKey } from './payload.ts';
@@ -54,3 +55,12 @@ export const idempotencyKey = z
   .min(1)
   .max(255)
   .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+/** `POST /v1/events/batch`: 1 to MAX_EVENTS_PER_BATCH events, each exactly as `POST /v1/events` takes one. */
+export const eventBatchInputSchema = z.strictObject({
+  events: z
+    .array(eventInputSchema)
+    .min(1, 'must hold at least one event')
+    .max(MAX_EVENTS_PER_BATCH, `holds at most ${MAX_EVENTS_PER_BATCH} events (the limit)`),
+});
+export type EventBatchInput = z.output<typeof eventBatchInputSchema>;

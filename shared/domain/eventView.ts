@@ -56,6 +56,10 @@ export const eventAcceptedSchema = z.object({
 });
 export type EventAccepted = z.infer<typeof eventAcceptedSchema>;
 
+/** `POST /v1/events/batch` 202: each event as `POST /v1/events` answers it, in request order. */
+export const eventsAcceptedSchema = z.object({ events: z.array(eventAcceptedSchema) });
+export type EventsAccepted = z.infer<typeof eventsAcceptedSchema>;
+
 export const deliveryViewSchema = z.object({
   delivery_id: z.string(),
   hook_id: z.string().optional(),

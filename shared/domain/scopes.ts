@@ -10,7 +10,7 @@
 export const RESOURCE_SERVER = 'latchkey';
 
 export const scopeDescriptions = {
-  'events.write': 'Send events (POST /v1/events) and re-drive the dead-letter queue',
+  'events.write': 'Send events (POST /v1/events, POST /v1/events/batch) and re-drive the dead-letter queue',
   'events.read': 'Read events and their deliveries',
   'hooks.read': 'Read hooks, their grants and deliveries, the event-type catalog, Ovation endpoints',
   'hooks.write':

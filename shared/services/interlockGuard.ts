@@ -7,7 +7,7 @@ import {
   isInterlockTarget,
   isInterlockType,
 } from '../domain/interlockTarget.ts';
-import { type HttpError, ValidationError } from '../http/errors.ts';
+import { type FieldError, type HttpError, ValidationError } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
 
 export interface InterlockGuardDeps {
@@ -37,6 +37,35 @@ export class InterlockGuard {
     await this.refuse(principal, scope, error, { route: 'POST /v1/events', eventType: type }, type);
   }
 
+  /**
+   * `POST /v1/events/batch`: a field error (`events.<i>.type`) for each `interlock.*` event (by
+   * position; undefined for an event refused otherwise), each refusal audited like the single
+   * route's; the caller refuses the whole batch.
+   */
+  async eventRefusals(
+    principal: Principal,
+    events: readonly ({ type: string; scope?: string | undefined } | undefined)[],
+  ): Promise<FieldError[]> {
+    const errors: FieldError[] = [];
+    for (const [i, event] of events.entries()) {
+      if (!event || !isInterlockType(event.type)) continue;
+      const { type, scope } = event;
+      const message = interlockEventRefusal(type, scope);
+      await this.audit(
+        principal,
+        scope,
+        new ValidationError([], message),
+        {
+          route: 'POST /v1/events/batch',
+          eventType: type,
+        },
+        type,
+      );
+      errors.push({ field: `events.${i}.type`, message });
+    }
+    return errors;
+  }
+
   /** `POST /v1/hooks/{hookId}/test`: refuses a test delivery to an interlock target (422). */
   async checkTest(principal: Principal, hook: Hook): Promise<void> {
     if (!isInterlockTarget(hook)) return;
@@ -59,6 +88,17 @@ export class InterlockGuard {
     refused: NonNullable<AuditEntry['refused']>,
     type: string,
   ): Promise<never> {
+    await this.audit(principal, serviceId, error, refused, type);
+    throw error;
+  }
+
+  private async audit(
+    principal: Principal,
+    serviceId: string | undefined,
+    error: HttpError,
+    refused: NonNullable<AuditEntry['refused']>,
+    type: string,
+  ): Promise<void> {
     const entry: AuditEntry = {
       at: this.now().toISOString(),
       serviceId: serviceId ?? '',
@@ -75,6 +115,5 @@ export class InterlockGuard {
     this.deps.onRefusal?.(entry);
     // Without a scope there is no service (and no target could have been reached): the log has it.
     if (serviceId !== undefined) await this.deps.audit.record(principal.tenant, entry);
-    throw error;
   }
 }

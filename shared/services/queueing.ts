@@ -6,9 +6,11 @@ import { config } from '../config.ts';
 import { DISABLE_AFTER_HOURS_ENV, disableAfterMsFromEnv } from '../domain/circuitBreaker.ts';
 import { DeadLetterService } from './deadLetterService.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { EventIngest } from './eventIngest.ts';
 import { EventPublisher } from './eventPublisher.ts';
 import { deliveryService } from './outbound.ts';
-import { deadLetterStore, deliveryLog, eventStore, hookStore } from './stores.ts';
+import { hookService, interlockGuard } from './services.ts';
+import { bookingStore, deadLetterStore, deliveryLog, eventStore, hookStore } from './stores.ts';
 
 /**
  * The delivery queues and what uses them, for the functions that enqueue (event ingest, redrive,
@@ -34,10 +36,23 @@ export function deliveryQueue(): DeliveryQueue {
 }
 
 let publisher: EventPublisher | undefined;
-/** Fan-out: `POST /v1/events` and the breaker's `hook.disabled`. */
+/** Fan-out: the ingest routes and the breaker's `hook.disabled`. */
 export function eventPublisher(): EventPublisher {
-  publisher ??= new EventPublisher(hookStore(), eventStore(), deliveryQueue());
+  publisher ??= new EventPublisher({ hooks: hookStore(), events: eventStore(), queue: deliveryQueue() });
   return publisher;
+}
+
+let ingest: EventIngest | undefined;
+/** `POST /v1/events` and `POST /v1/events/batch`. */
+export function eventIngest(): EventIngest {
+  ingest ??= new EventIngest({
+    publisher: eventPublisher(),
+    events: eventStore(),
+    bookings: bookingStore(),
+    hookService: hookService(),
+    interlockGuard: interlockGuard(),
+  });
+  return ingest;
 }
 
 let deadLetters: DeadLetterService | undefined;
@@ -69,6 +84,9 @@ export function queueing() {
     },
     get publisher() {
       return eventPublisher();
+    },
+    get ingest() {
+      return eventIngest();
     },
     get deadLetters() {
       return deadLetterService();

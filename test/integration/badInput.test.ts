@@ -122,7 +122,7 @@ describe('bad input never breaks anything', () => {
     expect(event.status).toBe(422);
     expect((event.body as Json).errors[0].message).toMatch(/deeper than 32 levels/);
     const events = (await tableItems(app)).filter(
-      (i) => i.pk === `T#${tenant}` && String(i.sk).startsWith('EVENT#'),
+      (i) => i.pk === `T#${tenant}` && String(i.sk).startsWith('EVENTS#'),
     );
     expect(events).toEqual([]);
   });
