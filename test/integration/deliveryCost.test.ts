@@ -354,7 +354,7 @@ describe('what a delivery costs', () => {
       deadLetters: new DeadLetterStore(ddb, table),
       log,
       limiter: new RateLimiter(ddb, table),
-      publisher: new EventPublisher(hooks, new EventStore(ddb, table), queue),
+      publisher: new EventPublisher({ hooks, events: new EventStore(ddb, table), queue }),
       disableAfterMs: 3_600_000,
       cacheClock: () => clock,
     });
