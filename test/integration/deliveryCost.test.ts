@@ -292,7 +292,7 @@ describe('what a delivery costs', () => {
     // The logs run at DEBUG here: what a success writes is all DEBUG, so at INFO (as deployed) it
     // writes nothing; the attempt log and the batch's metrics hold it.
     expect(linesOf(text, ok).map((l) => [l.level, l.message])).toEqual([
-      ['DEBUG', 'Event accepted'],
+      ['DEBUG', 'Events accepted'],
       ['DEBUG', 'Delivered'],
     ]);
     expect(linesOf(text, ok)[1]).toMatchObject({ attempt: 1, status: 200, latencyMs: expect.any(Number) });
