@@ -285,6 +285,8 @@ describe('what a delivery costs', () => {
       receiver.reply({ status: 503, body: 'busy' }, { status: 400, body: 'bad order' });
       failing = await publish(token, 'o-fail');
       await eventually(async () => ((await attemptsOf(token, failing)).length === 2 ? true : undefined));
+      // The attempt is recorded before the dispatcher dead-letters it and logs the ERROR line.
+      await eventually(() => (output.text().includes('Delivery failed; dead-lettered') ? true : undefined));
     } finally {
       output.stop();
     }
