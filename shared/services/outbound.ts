@@ -58,7 +58,10 @@ export function interlockService(): InterlockService {
   return interlocks;
 }
 
-/** This layer as one object of getters, for a handler that uses most of it (see services()). */
+/**
+ * The parts of this layer the Events handler uses, as one object of getters (see services()). Only
+ * what Events calls: a getter here puts its part, used or not, in the Events bundle.
+ */
 export function outbound() {
   return {
     get http() {
@@ -66,9 +69,6 @@ export function outbound() {
     },
     get delivery() {
       return deliveryService();
-    },
-    get interlocks() {
-      return interlockService();
     },
   };
 }

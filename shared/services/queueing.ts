@@ -76,7 +76,10 @@ export function deliveryDispatcher(): Dispatcher {
   return dispatcher;
 }
 
-/** This layer as one object of getters, for a handler that uses most of it (see services()). */
+/**
+ * The parts of this layer the Events handler uses, as one object of getters (see services()). Only
+ * what Events calls: a getter here puts its part, used or not, in the Events bundle.
+ */
 export function queueing() {
   return {
     get queue() {
@@ -90,9 +93,6 @@ export function queueing() {
     },
     get deadLetters() {
       return deadLetterService();
-    },
-    get dispatcher() {
-      return deliveryDispatcher();
     },
   };
 }

@@ -135,6 +135,11 @@ describe('function bundles (default tracing)', () => {
         'shared/adapters/eventStore.ts',
         'shared/adapters/deliveryLog.ts',
       ],
+      Events: [
+        'shared/services/interlockService.ts',
+        'shared/services/dispatcher.ts',
+        'shared/services/triggerService.ts',
+      ],
     };
     for (const [id, unused] of Object.entries(never)) {
       const carried = modules(id).filter((m) => unused.includes(m));
