@@ -2,13 +2,15 @@
  * The figures that involve AWS calls, with the real handlers of local mode (scripts/local/app.ts)
  * against the emulator: the interlock latency table (lock and status through the handler next to
  * calling the device directly, and the AWS calls per interlock call) and the cost table (AWS
- * requests of one successful and one retried delivery, end to end, priced per million).
+ * requests of successful and retried deliveries, end to end, for single events with dispatcher
+ * batch 1 and batch ingest of 10 and 100 with dispatcher batch 10, priced per million deliveries).
  *
  * AWS calls are counted by a middleware on the functions' own SDK clients; the event source
  * mapping's SQS calls (receive, delete) are made here, as Lambda's poller makes them.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { functions } from '../functions/manifest.ts';
@@ -20,12 +22,15 @@ import { BookingStore } from '../shared/adapters/bookingStore.ts';
 import { secretsManager } from '../shared/adapters/secretsClient.ts';
 import { sqs } from '../shared/adapters/sqsClient.ts';
 import { RETRY_SCHEDULE_ENV } from '../shared/domain/retryPolicy.ts';
+import { resources } from '../shared/resources.ts';
 import { INTERLOCK_CACHE_TTL_MS } from '../shared/services/interlockService.ts';
 import { forkHelper } from './delivery.ts';
-import { median, percentile, printTable } from './table.ts';
+import { percentile, printTable } from './table.ts';
 
 /** Every AWS command the functions send while `counting` is on, by service. */
 const sent: string[] = [];
+/** DynamoDB write units of each write sent while `counting` is on (itemWriteUnits). */
+const units: number[] = [];
 let counting = false;
 const note = (service: string, command: string | undefined) => {
   if (counting) sent.push(`${service} ${String(command).replace(/Command$/, '')}`);
@@ -37,6 +42,14 @@ dynamoDb.middlewareStack.add(
     return next(args);
   },
   step,
+);
+// After the document client's marshalling, so the item is in DynamoDB's own form.
+dynamoDb.middlewareStack.add(
+  (next, context) => async (args) => {
+    if (counting) units.push(...writeUnits(String(context.commandName), args.input as WriteInput));
+    return next(args);
+  },
+  { step: 'build', name: 'benchWriteUnits' },
 );
 sqs.middlewareStack.add(
   (next, context) => async (args) => {
@@ -53,12 +66,57 @@ secretsManager.middlewareStack.add(
   step,
 );
 
-async function counted<T>(run: () => Promise<T>): Promise<{ result: T; calls: string[] }> {
+type WriteInput = {
+  Item?: Record<string, AttributeValue>;
+  TransactItems?: unknown[];
+  RequestItems?: Record<string, unknown[]>;
+};
+
+/** DynamoDB's size of a value: strings and binaries their bytes, numbers about half their digits + 1, containers 3 + 1 per element. */
+function valueSize(v: AttributeValue): number {
+  if (v.S !== undefined) return Buffer.byteLength(v.S);
+  if (v.N !== undefined) return Math.ceil(v.N.replace(/^-|\.|e.*$/gi, '').length / 2) + 1;
+  if (v.B !== undefined) return v.B.length;
+  if (v.BOOL !== undefined || v.NULL !== undefined) return 1;
+  if (v.L !== undefined) return 3 + v.L.reduce((n, e) => n + 1 + valueSize(e), 0);
+  if (v.M !== undefined) return 3 + itemSize(v.M) + Object.keys(v.M).length;
+  if (v.SS !== undefined) return v.SS.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  if (v.NS !== undefined) return v.NS.reduce((n, s) => n + Math.ceil(s.length / 2) + 1, 0);
+  return 0;
+}
+
+function itemSize(item: Record<string, AttributeValue>): number {
+  return Object.entries(item).reduce((n, [name, v]) => n + Buffer.byteLength(name) + valueSize(v), 0);
+}
+
+/**
+ * Write units of one write request (on-demand): a PutItem 1 per KB of the item, once for the table
+ * and once more for each index whose keys it carries (every index projects all attributes); an
+ * UpdateItem or DeleteItem 1 (the items they touch here are under 1 KB: an assumption, the request
+ * does not show the stored item); transactions twice that.
+ */
+function writeUnits(command: string, input: WriteInput): number[] {
+  if (command === 'PutItemCommand' && input.Item) {
+    const kb = Math.max(1, Math.ceil(itemSize(input.Item) / 1024));
+    const indexed = resources.table.indexes.filter((i) => input.Item?.[i.partitionKey] !== undefined);
+    return [kb * (1 + indexed.length)];
+  }
+  if (command === 'UpdateItemCommand' || command === 'DeleteItemCommand') return [1];
+  if (command === 'BatchWriteItemCommand')
+    return Object.values(input.RequestItems ?? {})
+      .flat()
+      .map(() => 1);
+  if (command === 'TransactWriteItemsCommand') return (input.TransactItems ?? []).map(() => 2);
+  return [];
+}
+
+async function counted<T>(run: () => Promise<T>): Promise<{ result: T; calls: string[]; units: number[] }> {
   sent.length = 0;
+  units.length = 0;
   counting = true;
   try {
     const result = await run();
-    return { result, calls: [...sent] };
+    return { result, calls: [...sent], units: [...units] };
   } finally {
     counting = false;
   }
@@ -120,11 +178,11 @@ export async function benchAws(): Promise<void> {
       interlockRows,
     );
     printTable(
-      'AWS requests per delivery, end to end (counted on the functions’ clients and the event source mapping)',
+      'AWS requests per delivery, end to end (counted on the functions’ clients and the event source mapping; one ingest request of each size, each event matching one hook)',
       cost.counts,
     );
     printTable(
-      'Cost per million 1 KB deliveries (us-east-1 on-demand prices, one hook per event) vs EventBridge API destinations $1.20',
+      'Cost per million 1 KB deliveries, successful (us-east-1 on-demand prices, one hook per event), $ (basis per delivery) vs EventBridge API destinations $1.20',
       cost.rows,
     );
     console.log(`\nAssumptions: ${cost.assumptions.join(' ')}`);
@@ -214,13 +272,52 @@ const price = {
   logsIngestPerGb: 0.5,
 };
 
+/**
+ * What the modelled Lambda durations assume, in place of this machine's emulator: AWS-typical
+ * in-region latencies on warm connections, and a receiver that answers in RECEIVER_MS.
+ */
+const typical = { dynamoDbMs: 5, sqsMs: 10, secretsMs: 10, receiverMs: 100 };
+/** Both functions' memory (infra/constructs/latchkeyFunction.ts default). */
+const MEMORY_GB = 0.5;
+/** Lambda's own JSON log records per invocation (platform.start and platform.report), about this many bytes. */
+const PLATFORM_LOG_BYTES = 500;
+
+/** The three ways of sending deliveries the table compares. */
+const configurations = [
+  { label: 'single events, dispatcher batch 1', eventsPerRequest: 1, dispatcherBatch: 1 },
+  { label: 'batch ingest of 10, dispatcher batch 10', eventsPerRequest: 10, dispatcherBatch: 10 },
+  { label: 'batch ingest of 100, dispatcher batch 10', eventsPerRequest: 100, dispatcherBatch: 10 },
+] as const;
+type Configuration = (typeof configurations)[number];
+
+interface Invocation {
+  calls: string[];
+  units: number[];
+  ms: number;
+  cpuMs: number;
+  records: number;
+}
+
+interface Flow {
+  deliveries: number;
+  ingest: Invocation;
+  dispatches: Invocation[];
+  /** The event source mapping's receive and delete requests. */
+  poller: string[];
+  logBytes: number;
+}
+
 async function costTable(app: Awaited<ReturnType<typeof startLocalApp>>, logBytes: () => number) {
-  let failNext = false;
+  // Fails the first attempt of each delivery (by webhook-id) while `failFirst` is on.
+  let failFirst = false;
+  const seen = new Set<string>();
   const receiver = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(failNext ? 500 : 200).end('{"ok":true}');
-      failNext = false;
+      const id = String(req.headers['webhook-id']);
+      const fail = failFirst && !seen.has(id);
+      seen.add(id);
+      res.writeHead(fail ? 500 : 200).end('{"ok":true}');
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -253,16 +350,17 @@ async function costTable(app: Awaited<ReturnType<typeof startLocalApp>>, logByte
   const poller = new SQSClient({ endpoint: app.emulatorEndpoint, region: process.env.AWS_REGION });
   const queueUrl = app.resources.deliveryQueueUrl;
   /** One poll of the event source mapping: receive, invoke the dispatcher, delete what succeeded. */
-  const poll = async () => {
+  const poll = async (batchSize: number) => {
     const received = await poller.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
+        MaxNumberOfMessages: batchSize,
         WaitTimeSeconds: 5,
         MessageSystemAttributeNames: ['All'],
       }),
     );
     const messages = received.Messages ?? [];
+    if (messages.length === 0) return undefined;
     const event = {
       Records: messages.map((m) => ({
         messageId: m.MessageId!,
@@ -276,11 +374,15 @@ async function costTable(app: Awaited<ReturnType<typeof startLocalApp>>, logByte
         awsRegion: 'us-east-1',
       })),
     } as unknown as SQSEvent;
-    const t = performance.now();
-    const out = await handler(event, lambdaContext(dispatcherSpec.id, 30_000));
-    const ms = performance.now() - t;
+    const run = await counted(async () => {
+      const cpu = process.cpuUsage();
+      const t = performance.now();
+      const out = await handler(event, lambdaContext(dispatcherSpec.id, 30_000));
+      const used = process.cpuUsage(cpu);
+      return { out, ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
+    });
     const failed = new Set(
-      (out.batchItemFailures as { itemIdentifier: string }[]).map((f) => f.itemIdentifier),
+      (run.result.out.batchItemFailures as { itemIdentifier: string }[]).map((f) => f.itemIdentifier),
     );
     const done = messages.filter((m) => !failed.has(m.MessageId!));
     if (done.length > 0) {
@@ -291,125 +393,218 @@ async function costTable(app: Awaited<ReturnType<typeof startLocalApp>>, logByte
         }),
       );
     }
-    return { received: messages.length, deleted: done.length, ms };
+    const dispatch: Invocation = {
+      calls: run.calls,
+      units: run.units,
+      ms: run.result.ms,
+      cpuMs: run.result.cpuMs,
+      records: messages.length,
+    };
+    return {
+      dispatch,
+      poller: ['SQS ReceiveMessage(ESM)', ...(done.length ? ['SQS DeleteMessageBatch(ESM)'] : [])],
+      deleted: done.length,
+    };
   };
-  const data = { order_id: 'o-1', notes: 'x'.repeat(1000) };
+  // Each event's data is 1 KB of JSON.
+  const event = (i: number) => ({
+    type: 'order.created',
+    data: { order_id: `o-${i}`, notes: 'x'.repeat(1024 - 36 - String(i).length) },
+  });
 
-  // One successful delivery, end to end; the first run warms the secret cache and connections.
-  const flow = async (retried: boolean) => {
+  /** One ingest request of the configuration's size, delivered end to end. */
+  const flow = async (config: Configuration, retried: boolean): Promise<Flow> => {
     const logsBefore = logBytes();
+    failFirst = retried;
+    const n = config.eventsPerRequest;
     const ingest = await counted(async () => {
+      const cpu = process.cpuUsage();
       const t = performance.now();
-      await post('/v1/events', { type: 'order.created', data });
-      return performance.now() - t;
+      if (n === 1) await post('/v1/events', event(0));
+      else await post('/v1/events/batch', { events: Array.from({ length: n }, (_, i) => event(i)) });
+      const used = process.cpuUsage(cpu);
+      return { ms: performance.now() - t, cpuMs: (used.user + used.system) / 1000 };
     });
-    failNext = retried;
-    const polls: { calls: string[]; ms: number }[] = [];
+    const dispatches: Invocation[] = [];
+    const polls: string[] = [];
     let delivered = 0;
-    while (delivered === 0) {
-      const p = await counted(() => poll());
-      polls.push({
-        calls: [...p.calls, `SQS Receive(ESM)`, ...(p.result.deleted ? ['SQS DeleteBatch(ESM)'] : [])],
-        ms: p.result.ms,
-      });
-      delivered = p.result.deleted;
-      if (!delivered) await new Promise((r) => setTimeout(r, 1200));
+    while (delivered < n) {
+      const p = await poll(config.dispatcherBatch);
+      if (!p) continue; // an empty long poll (a retry not yet due): a fixed cost, not per delivery
+      dispatches.push(p.dispatch);
+      polls.push(...p.poller);
+      delivered += p.deleted;
     }
-    return { ingest, polls, logBytes: logBytes() - logsBefore };
+    failFirst = false;
+    return {
+      deliveries: n,
+      ingest: { calls: ingest.calls, units: ingest.units, ...ingest.result, records: n },
+      dispatches,
+      poller: polls,
+      logBytes: logBytes() - logsBefore,
+    };
   };
-  await flow(false);
-  const success = await flow(false);
-  const retry = await flow(true);
+  await flow(configurations[1], false); // warms the secret cache, connections and the handlers
+  // Durations vary from run to run on a shared machine: each successful flow runs three times and
+  // the one with the median measured duration is reported (the requests are the same every time).
+  const measured = [];
+  for (const config of configurations) {
+    const runs: Flow[] = [];
+    for (let i = 0; i < 3; i++) runs.push(await flow(config, false));
+    const byDuration = runs.sort((a, b) => flowMs(a) - flowMs(b));
+    measured.push({ config, success: byDuration[1]!, retry: await flow(config, true) });
+  }
   poller.destroy();
   receiver.close();
 
-  const requests = (f: typeof success) => [...f.ingest.calls, ...f.polls.flatMap((p) => p.calls)];
-  const counts = [
-    { delivery: 'successful', ...summary(requests(success), 1 + success.polls.length) },
-    { delivery: 'retried once, then delivered', ...summary(requests(retry), 1 + retry.polls.length) },
-  ].map((r) => ({ ...r }));
-
-  // Per million deliveries, one event → one delivery. Batch 1 (a quiet queue: one record per
-  // invocation) is what was counted; at batch 10 the poller's and the dispatcher's per-batch
-  // requests are shared by ten deliveries.
-  const calls = requests(success);
-  const count = (prefix: string) => calls.filter((c) => c.startsWith(prefix)).length;
-  const ingestMs = Math.ceil(median([success.ingest.result]));
-  const dispatchMs = Math.ceil(median(success.polls.map((p) => p.ms)));
-  const memoryGb = 0.5;
-  const rows: Record<string, string>[] = [];
-  let total1 = 0;
-  let total10 = 0;
-  const add = (item: string, basis: string, batch1: number, batch10: number) => {
-    total1 += batch1;
-    total10 += batch10;
-    rows.push({ item, basis, 'batch 1 $/M': batch1.toFixed(3), 'batch 10 $/M': batch10.toFixed(3) });
-  };
-  add('API Gateway HTTP API', 'POST /v1/events', price.httpApiPerMillion, price.httpApiPerMillion);
-  add(
-    'Lambda requests',
-    'Events + Dispatcher invocations',
-    2 * price.lambdaRequestPerMillion,
-    1.1 * price.lambdaRequestPerMillion,
+  const counts = measured.flatMap(({ config, success, retry }) =>
+    (
+      [
+        ['successful', success],
+        ['retried once, then delivered', retry],
+      ] as const
+    ).map(([outcome, f]) => {
+      const all = requestsOf(f);
+      const perDelivery = (x: number) => (x / f.deliveries).toFixed(2);
+      return {
+        configuration: config.label,
+        delivery: outcome,
+        'AWS requests / delivery': perDelivery(all.length),
+        'invocations / delivery': perDelivery(1 + f.dispatches.length),
+        'WRU / delivery': perDelivery(sum(unitsOf(f))),
+        'requests, whole flow': `${f.deliveries} deliver${f.deliveries === 1 ? 'y' : 'ies'}: ${tally(all)}`,
+      };
+    }),
   );
-  const gbs = (ms: number) => (ms / 1000) * memoryGb * price.lambdaArmGbSecond * 1e6;
-  add(
-    'Lambda duration (ARM, 512 MB)',
-    `ingest ${ingestMs} ms + dispatch ${dispatchMs} ms (measured here)`,
-    gbs(ingestMs) + gbs(dispatchMs),
-    gbs(ingestMs) + gbs(dispatchMs) / 10,
+  const costs = measured.map(({ config, success, retry }) => ({
+    config,
+    success: costOf(success),
+    retry: costOf(retry),
+  }));
+  const items = Object.keys(costs[0]!.success.items);
+  const rows: Record<string, string>[] = items.map((item) => ({
+    item,
+    ...Object.fromEntries(
+      costs.map((c) => [
+        c.config.label,
+        `${c.success.items[item]!.usd.toFixed(3)} (${c.success.items[item]!.basis})`,
+      ]),
+    ),
+  }));
+  const goal = (usd: number) => `${usd.toFixed(2)} ${usd < 1.2 ? '(below $1.20)' : '(above $1.20)'}`;
+  rows.push(
+    {
+      item: 'total, durations measured here',
+      ...Object.fromEntries(costs.map((c) => [c.config.label, goal(c.success.totalMeasured)])),
+    },
+    {
+      item: 'total, durations modelled',
+      ...Object.fromEntries(costs.map((c) => [c.config.label, goal(c.success.totalModelled)])),
+    },
+    {
+      item: 'retried once: total measured / modelled',
+      ...Object.fromEntries(
+        costs.map((c) => [
+          c.config.label,
+          `${c.retry.totalMeasured.toFixed(2)} / ${c.retry.totalModelled.toFixed(2)}`,
+        ]),
+      ),
+    },
   );
-  const sqsHandler = count('SQS ') - count('SQS Receive(ESM)') - count('SQS DeleteBatch(ESM)');
-  add(
-    'SQS requests',
-    `${sqsHandler} by the functions + receive + delete by the poller`,
-    (sqsHandler + 2) * price.sqsPerMillion,
-    (sqsHandler + 0.2) * price.sqsPerMillion,
-  );
-  const writes = count('DynamoDB Put') + count('DynamoDB Update') + count('DynamoDB Delete');
-  const reads = count('DynamoDB Get') + count('DynamoDB Query');
-  add(
-    'DynamoDB writes',
-    `${writes} writes of items ≤ 1 KB (1 WRU each; the attempt log has no index)`,
-    writes * price.dynamoWriteUnitPerMillion,
-    writes * price.dynamoWriteUnitPerMillion,
-  );
-  add(
-    'DynamoDB reads',
-    `${reads} reads × 0.5 RRU (eventually consistent, ≤ 4 KB)`,
-    reads * 0.5 * price.dynamoReadUnitPerMillion,
-    reads * 0.5 * price.dynamoReadUnitPerMillion,
-  );
-  add('Secrets Manager', 'cache misses only (one per hook version per instance per 5 min)', 0, 0);
-  const logGb = success.logBytes / 1e9;
-  add(
-    'CloudWatch Logs',
-    `${success.logBytes} bytes of INFO logs per delivery (measured)`,
-    logGb * price.logsIngestPerGb * 1e6,
-    logGb * price.logsIngestPerGb * 1e6,
-  );
-  rows.push({
-    item: 'total',
-    basis: 'EventBridge API destinations: $1.20',
-    'batch 1 $/M': total1.toFixed(2),
-    'batch 10 $/M': total10.toFixed(2),
-  });
   return {
     counts,
     rows,
     assumptions: [
       'us-east-1 on-demand list prices (HTTP API $1.00/M requests; Lambda ARM $0.0000133334/GB-s and $0.20/M requests; SQS standard $0.40/M requests;',
-      'DynamoDB on-demand $0.625/M WRU and $0.125/M RRU; Secrets Manager $0.05/10k calls; CloudWatch Logs $0.50/GB ingested).',
-      'One event matches one hook; free tiers ignored; Lambda durations are this machine’s (loaded, 2 cores), billed per ms;',
-      'the poller’s empty long polls on an idle queue (a fixed ~$0.3/month per mapping) and X-Ray (tracing=lambda samples about 5 %, $5/M traces → about $0.25/M; off: 0) are not in the total.',
+      'DynamoDB on-demand $0.625/M WRU and $0.125/M RRU; Secrets Manager $0.05/10k calls; CloudWatch Logs $0.50/GB ingested). Each event matches one hook and carries 1 KB of data; free tiers ignored.',
+      'Write units from the size of each item written (1 per KB, plus the same again for each index whose keys the item carries); UpdateItem/DeleteItem 1 WRU; reads 0.5 RRU each (eventually consistent, ≤ 4 KB).',
+      `Lambda ${MEMORY_GB * 1024} MB ARM, billed per ms. "Measured": this machine’s wall time against the emulator (loaded, 2 cores; moto answers in 5–50 ms, AWS in single-digit ms) with a receiver that answers at once.`,
+      `"Modelled": the invocation's measured CPU time + its AWS requests in sequence at DynamoDB ${typical.dynamoDbMs} ms, SQS ${typical.sqsMs} ms, Secrets Manager ${typical.secretsMs} ms (a batch's records run concurrently, so per record; the hook-match queries of a request run concurrently, one round) + a receiver answering in ${typical.receiverMs} ms.`,
+      `Logs: the INFO lines the handlers wrote (measured) + Lambda’s platform.start/report records, about ${PLATFORM_LOG_BYTES} bytes per invocation (JSON log format).`,
+      'Not in the totals: the poller’s empty long polls on an idle queue (a fixed ~$0.3/month per mapping), X-Ray (tracing=lambda samples about 5 %, $5/M traces → about $0.25/M; off: 0), Idempotency-Key records (1 claim + 1 completion write per request when used).',
     ],
   };
 }
 
-function summary(calls: string[], steps: number) {
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const flowMs = (f: Flow) => f.ingest.ms + sum(f.dispatches.map((d) => d.ms));
+const requestsOf = (f: Flow) => [...f.ingest.calls, ...f.dispatches.flatMap((d) => d.calls), ...f.poller];
+const unitsOf = (f: Flow) => [...f.ingest.units, ...f.dispatches.flatMap((d) => d.units)];
+
+/** An invocation's duration on AWS as modelled: its CPU time and its AWS requests at typical latencies. */
+function modelledMs(inv: Invocation, kind: 'ingest' | 'dispatch'): number {
+  const n = (prefix: string) => inv.calls.filter((c) => c.startsWith(prefix)).length;
+  if (kind === 'ingest') {
+    const dynamoRounds = n('DynamoDB ') - n('DynamoDB Query') + (n('DynamoDB Query') > 0 ? 1 : 0);
+    return inv.cpuMs + dynamoRounds * typical.dynamoDbMs + n('SQS ') * typical.sqsMs;
+  }
+  const perRecord =
+    (n('DynamoDB ') * typical.dynamoDbMs +
+      n('SQS ') * typical.sqsMs +
+      n('SecretsManager ') * typical.secretsMs) /
+    inv.records;
+  return inv.cpuMs + perRecord + typical.receiverMs;
+}
+
+/** $ per million deliveries of one measured flow, item by item. */
+function costOf(f: Flow) {
+  const per = (x: number) => x / f.deliveries;
+  const calls = requestsOf(f);
+  const count = (prefix: string) => calls.filter((c) => c.startsWith(prefix)).length;
+  const invocations = 1 + f.dispatches.length;
+  const gbs = (ms: number) => (ms / 1000) * MEMORY_GB * price.lambdaArmGbSecond * 1e6;
+  const measuredMs = flowMs(f);
+  const modelled = modelledMs(f.ingest, 'ingest') + sum(f.dispatches.map((d) => modelledMs(d, 'dispatch')));
+  const wru = sum(unitsOf(f));
+  const reads = count('DynamoDB Get') + count('DynamoDB Query') + count('DynamoDB BatchGet');
+  const logBytes = f.logBytes + invocations * PLATFORM_LOG_BYTES;
+  const items: Record<string, { usd: number; basis: string }> = {
+    'API Gateway HTTP API': {
+      usd: per(1) * price.httpApiPerMillion,
+      basis: `1 request / ${f.deliveries}`,
+    },
+    'Lambda requests': {
+      usd: per(invocations) * price.lambdaRequestPerMillion,
+      basis: `${invocations} invocations / ${f.deliveries}`,
+    },
+    'Lambda duration, measured here': {
+      usd: per(gbs(measuredMs)),
+      basis: `${per(measuredMs).toFixed(1)} ms`,
+    },
+    'Lambda duration, modelled': {
+      usd: per(gbs(modelled)),
+      basis: `${per(modelled).toFixed(1)} ms`,
+    },
+    'SQS requests': {
+      usd: per(count('SQS ')) * price.sqsPerMillion,
+      basis: `${per(count('SQS ')).toFixed(2)} requests`,
+    },
+    'DynamoDB writes': {
+      usd: per(wru) * price.dynamoWriteUnitPerMillion,
+      basis: `${per(wru).toFixed(2)} WRU`,
+    },
+    'DynamoDB reads': {
+      usd: per(reads * 0.5) * price.dynamoReadUnitPerMillion,
+      basis: `${per(reads).toFixed(2)} reads`,
+    },
+    'Secrets Manager': {
+      usd: (per(count('SecretsManager ')) * price.secretsPer10k * 1e6) / 1e4,
+      basis: `${per(count('SecretsManager ')).toFixed(2)} calls (cache misses)`,
+    },
+    'CloudWatch Logs': {
+      usd: (per(logBytes) / 1e9) * price.logsIngestPerGb * 1e6,
+      basis: `${per(logBytes).toFixed(0)} bytes`,
+    },
+  };
+  const total = (durationItem: string) =>
+    sum(
+      Object.entries(items)
+        .filter(([k]) => !k.startsWith('Lambda duration') || k === durationItem)
+        .map(([, v]) => v.usd),
+    );
   return {
-    'AWS requests': String(calls.length),
-    'function invocations': String(steps),
-    requests: tally(calls),
+    items,
+    totalMeasured: total('Lambda duration, measured here'),
+    totalModelled: total('Lambda duration, modelled'),
   };
 }
