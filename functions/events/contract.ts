@@ -1,12 +1,14 @@
 import * as z from 'zod';
 import {
   deadLetterListQuery,
-  deadLetterPageSchema,
   deadLetterRedriveSchema,
   recoverInputSchema,
+} from '#shared/domain/deadLetter.ts';
+import {
+  deadLetterPageSchema,
   recoverResultSchema,
   redriveResultSchema,
-} from '#shared/domain/deadLetter.ts';
+} from '#shared/domain/deadLetterSchemas.ts';
 import { eventBatchInputSchema, eventInputSchema, idempotencyKey } from '#shared/domain/eventInput.ts';
 import {
   attemptPageSchema,
@@ -14,7 +16,7 @@ import {
   eventAcceptedSchema,
   eventsAcceptedSchema,
   eventViewSchema,
-} from '#shared/domain/eventView.ts';
+} from '#shared/domain/eventViewSchemas.ts';
 import type { Contract } from '#shared/http/operation.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 

@@ -1,7 +1,12 @@
 import * as z from 'zod';
 import { eventTypeInputSchema, eventTypeListSchema, eventTypeViewSchema } from '#shared/domain/eventTypes.ts';
 import { hookInputSchema, hookPatchSchema } from '#shared/domain/hookInput.ts';
-import { grantListSchema, grantViewSchema, hookPageSchema, hookViewSchema } from '#shared/domain/hookView.ts';
+import {
+  grantListSchema,
+  grantViewSchema,
+  hookPageSchema,
+  hookViewSchema,
+} from '#shared/domain/hookViewSchemas.ts';
 import type { Contract } from '#shared/http/operation.ts';
 import { hookListQuery } from '#shared/http/queries.ts';
 

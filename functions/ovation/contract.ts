@@ -1,11 +1,10 @@
 import * as z from 'zod';
+import { ovationEndpointSchema, projectTemplateIdSchema } from '#shared/domain/ovationHook.ts';
 import {
   ovationEndpointAnswerSchema,
   ovationEndpointListSchema,
-  ovationEndpointSchema,
   ovationErrorsSchema,
-  projectTemplateIdSchema,
-} from '#shared/domain/ovationHook.ts';
+} from '#shared/domain/ovationHookSchemas.ts';
 import type { Contract, Operation } from '#shared/http/operation.ts';
 
 /**

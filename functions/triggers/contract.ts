@@ -12,7 +12,7 @@ import {
   triggerViewSchema,
   unlockedSchema,
   unsubscribedSchema,
-} from '#shared/domain/triggerView.ts';
+} from '#shared/domain/triggerViewSchemas.ts';
 import type { Contract, Operation, RouteKey } from '#shared/http/operation.ts';
 import { pageQuery } from '#shared/http/queries.ts';
 

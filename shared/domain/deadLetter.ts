@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import type { DeadLetterView } from './deadLetterSchemas.ts';
 import type { DeliveryMessage } from './delivery.ts';
 
 export interface DeadLetterRecord {
@@ -92,22 +93,7 @@ export const deadLetterListQuery = z.strictObject({
   cursor: z.string().max(2048).optional(),
 });
 
-/** A dead letter as the API answers it. */
-export const deadLetterViewSchema = z.object({
-  id: z.string(),
-  hook_id: z.string(),
-  delivery_id: z.string().describe('the webhook-id the receiver saw; a redrive keeps it'),
-  event_id: z.string(),
-  type: z.string(),
-  reason: z.string(),
-  attempts: z.number().int(),
-  failed_at: z.string(),
-  ordering_group: z.string().nullable(),
-  followed_by: z.array(z.string()).describe('ordered deliveries of the same group delivered after it'),
-  data: z.record(z.string(), z.unknown()).describe('the event data the delivery carried'),
-});
-
-export function deadLetterView(letter: DeadLetterRecord): z.output<typeof deadLetterViewSchema> {
+export function deadLetterView(letter: DeadLetterRecord): DeadLetterView {
   return {
     id: letter.id,
     hook_id: letter.hookId,
@@ -122,21 +108,3 @@ export function deadLetterView(letter: DeadLetterRecord): z.output<typeof deadLe
     data: letter.message.data,
   };
 }
-
-export const deadLetterPageSchema = z.object({
-  dead_letters: z.array(deadLetterViewSchema),
-  next_cursor: z.string().nullable(),
-});
-
-export const redriveResultSchema = z.object({
-  redriven: z.number().int().describe('deliveries re-enqueued'),
-  not_found: z.array(z.string()).describe('ids asked for that are not (or no longer) dead letters of yours'),
-  more: z.boolean().describe('more dead letters are left than one redrive takes (1000): call again'),
-});
-
-export const recoverResultSchema = z.object({
-  hook_id: z.string(),
-  since: z.string(),
-  until: z.string(),
-  recovered: z.number().int().describe('failed deliveries re-enqueued, each with its webhook-id'),
-});

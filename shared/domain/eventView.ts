@@ -1,27 +1,12 @@
-import * as z from 'zod';
 import type { Attempt } from './delivery.ts';
+import type { AttemptView, DeliveryView } from './eventViewSchemas.ts';
+
+export type { AttemptView, DeliveryView, EventAccepted, EventsAccepted } from './eventViewSchemas.ts';
 
 /**
- * What the event and delivery routes answer. The schemas are the OpenAPI document's response
- * schemas and the view functions' return types, so the document cannot drift from the answers.
+ * What the event and delivery routes answer, typed by the response schemas of the OpenAPI
+ * document (eventViewSchemas.ts, doc-only: imported here as types, never built at cold start).
  */
-export const attemptViewSchema = z.object({
-  delivery_id: z.string(),
-  event_id: z.string(),
-  hook_id: z.string(),
-  type: z.string(),
-  attempt: z.number().int(),
-  result: z.enum(['succeeded', 'retrying', 'failed', 'dead-lettered']),
-  status: z.number().int().nullable(),
-  latency_ms: z.number(),
-  error: z.string().nullable(),
-  response: z.string().nullable(),
-  next_attempt_at: z.string().nullable(),
-  test: z.boolean(),
-  at: z.string(),
-});
-export type AttemptView = z.infer<typeof attemptViewSchema>;
-
 export function attemptView(a: Attempt): AttemptView {
   return {
     delivery_id: a.deliveryId,
@@ -39,46 +24,6 @@ export function attemptView(a: Attempt): AttemptView {
     at: a.at,
   };
 }
-
-export const attemptPageSchema = z.object({
-  attempts: z.array(attemptViewSchema),
-  next_cursor: z.string().nullable(),
-});
-
-/** `POST /v1/events` 202. */
-export const eventAcceptedSchema = z.object({
-  event_id: z.string(),
-  type: z.string(),
-  scope: z.string().nullable(),
-  deliveries: z.number().int(),
-  hook_ids: z.array(z.string()),
-  booking: z.string().optional(),
-});
-export type EventAccepted = z.infer<typeof eventAcceptedSchema>;
-
-/** `POST /v1/events/batch` 202: each event as `POST /v1/events` answers it, in request order. */
-export const eventsAcceptedSchema = z.object({ events: z.array(eventAcceptedSchema) });
-export type EventsAccepted = z.infer<typeof eventsAcceptedSchema>;
-
-export const deliveryViewSchema = z.object({
-  delivery_id: z.string(),
-  hook_id: z.string().optional(),
-  state: z.enum(['pending', 'succeeded', 'retrying', 'failed', 'dead-lettered']),
-  attempts: z.array(attemptViewSchema),
-});
-export type DeliveryView = z.infer<typeof deliveryViewSchema>;
-
-/** `GET /v1/events/{eventId}`. */
-export const eventViewSchema = z.object({
-  event_id: z.string(),
-  type: z.string(),
-  scope: z.string().nullable(),
-  received_at: z.string(),
-  hook_ids: z.array(z.string()),
-  deliveries: z.array(deliveryViewSchema),
-  /** Set when some deliveries could not be enqueued (the publisher was answered 503). */
-  incomplete: z.string().optional(),
-});
 
 /** Attempts grouped by delivery, with each delivery's latest state. */
 export function deliveriesView(attempts: Attempt[]): DeliveryView[] {

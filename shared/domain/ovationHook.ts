@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Hook } from './hook.ts';
 import type { hookInputSchema } from './hookInput.ts';
+import type { OvationEndpointView } from './ovationHookSchemas.ts';
 
 /**
  * Ovation's webhook endpoint API (seeds/ovation-webhook-api.txt), mapped onto hooks: one hook per
@@ -107,19 +108,3 @@ export function ovationView(hook: Hook): OvationEndpointView {
     requestHeaders: hook.headersAsSent ?? hook.headers,
   };
 }
-
-/** One endpoint as Ovation answers it (`ovationView`). */
-export const ovationEndpointViewSchema = z.object({
-  id: z.number().int(),
-  target_url: z.string(),
-  event: z.string().nullable(),
-  username: z.string().nullable(),
-  project_requisition_template_association_id: z.union([z.number().int(), z.string()]).nullable(),
-  requestHeaders: z.record(z.string(), z.string()),
-});
-export type OvationEndpointView = z.infer<typeof ovationEndpointViewSchema>;
-
-export const ovationEndpointAnswerSchema = z.object({ webhook_endpoint: ovationEndpointViewSchema });
-export const ovationEndpointListSchema = z.object({ webhook_endpoints: z.array(ovationEndpointViewSchema) });
-/** Ovation's 422: `{"errors": ["Event not found", ...]}`. */
-export const ovationErrorsSchema = z.object({ errors: z.array(z.string()) });

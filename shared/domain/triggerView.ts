@@ -1,56 +1,14 @@
-import * as z from 'zod';
 import { notifyBaseUrl, type Subscription, type Trigger } from './trigger.ts';
+import type { TriggerIssuedView, TriggerView } from './triggerViewSchemas.ts';
 
 /**
- * What the trigger routes answer, as zod schemas: the views below are typed by them and the
- * OpenAPI document is generated from them, so the document is the contract the code keeps.
+ * What the trigger routes answer, typed by the OpenAPI document's response schemas
+ * (triggerViewSchemas.ts, doc-only: imported here as types, never built at cold start).
  */
-export const triggerIssuedSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  /** `<api>/v1/triggers/{id}/notify?secret=<secret>`: shown on create and rotate only. */
-  notify_url: z.string(),
-  /** `<api>/v1/triggers/{id}/notify/<secret>`: the same secret in the path form. */
-  notify_path_url: z.string(),
-  created_at: z.string(),
-  secret_issued_at: z.string(),
-});
-
-export const subscriptionViewSchema = z.object({
-  webhook: z.string(),
-  signed: z.boolean(),
-  /** The hook that delivers to it: its deliveries are at `GET /v1/hooks/{hook_id}/deliveries`. */
-  hook_id: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
-export const triggerViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  /** The URLs without the secret (it is never shown again). */
-  notify_base_url: z.string(),
-  created_at: z.string(),
-  secret_issued_at: z.string(),
-  subscriptions: z.array(subscriptionViewSchema).optional(),
-});
-
-export const triggerListSchema = z.object({
-  triggers: z.array(triggerViewSchema),
-  next_cursor: z.string().nullable(),
-});
-
-export const doorListSchema = z.array(z.object({ door_id: z.string(), description: z.string().optional() }));
-export const subscribedSchema = z.object({ webhook: z.string(), signed: z.boolean() });
-export const unsubscribedSchema = z.object({ webhook: z.string(), removed: z.literal(true) });
-export const unlockedSchema = z.object({ door_id: z.string(), unlocked: z.literal(true) });
-/** 401, 403, 404, 429, 501 of a trigger URL: a sentence, no internals. */
-export const messageSchema = z.object({ message: z.string() });
-
 export function triggerIssuedView(
   trigger: Trigger,
   urls: { notify_url: string; notify_path_url: string },
-): z.infer<typeof triggerIssuedSchema> {
+): TriggerIssuedView {
   return {
     id: trigger.id,
     name: trigger.name,
@@ -60,11 +18,7 @@ export function triggerIssuedView(
   };
 }
 
-export function triggerView(
-  trigger: Trigger,
-  apiBase: string,
-  subscriptions?: Subscription[],
-): z.infer<typeof triggerViewSchema> {
+export function triggerView(trigger: Trigger, apiBase: string, subscriptions?: Subscription[]): TriggerView {
   return {
     id: trigger.id,
     name: trigger.name,

@@ -215,4 +215,20 @@ describe('what a bundle evaluates at cold start', () => {
     expect(eager.has('shared/http/openApi.ts')).toBe(false);
     expect(all.has('shared/http/openApi.ts')).toBe(true);
   });
+
+  it('builds response-only (OpenAPI) schemas in no function at cold start: views import them as types', async () => {
+    const docOnly = [
+      'shared/domain/deadLetterSchemas.ts',
+      'shared/domain/eventViewSchemas.ts',
+      'shared/domain/hookViewSchemas.ts',
+      'shared/domain/ovationHookSchemas.ts',
+      'shared/domain/triggerViewSchemas.ts',
+    ];
+    for (const { id } of functions) {
+      const { eager, all } = await staticallyReached(id);
+      expect({ id, built: docOnly.filter((m) => eager.has(m)) }).toEqual({ id, built: [] });
+      // Hooks still carries them for GET /v1/openapi.json, behind the dynamic import.
+      if (id === 'Hooks') expect(docOnly.filter((m) => !all.has(m))).toEqual([]);
+    }
+  });
 });
