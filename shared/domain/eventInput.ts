@@ -2,8 +2,7 @@ import * as z from 'zod';
 import { doorEventErrors } from './doorEvent.ts';
 import { MAX_EVENTS_PER_BATCH } from './eventId.ts';
 import { eventTypeName } from './eventTypes.ts';
-import { jsonBytes } from './hookInput.ts';
-import { isSystemKeyValue, requiredSystemKey } from './payload.ts';
+import { isSystemKeyValue, jsonBytes, requiredSystemKey } from './payload.ts';
 
 /** An event's `data` as JSON is at most this big. */
 export const MAX_EVENT_DATA_BYTES = 64 * 1024;

@@ -14,7 +14,7 @@ import {
   signingProfiles,
 } from './hook.ts';
 import { type OrderingMode, orderingModes } from './ordering.ts';
-import { payloadFormats, systemKeysIn } from './payload.ts';
+import { jsonBytes, payloadFormats, systemKeysIn } from './payload.ts';
 import { MAX_RATE_LIMIT_PER_SECOND } from './rateLimit.ts';
 import { previousSecretsInForce, rotateSigningSecret } from './signature.ts';
 
@@ -22,10 +22,6 @@ import { previousSecretsInForce, rotateSigningSecret } from './signature.ts';
 export const MAX_HOOK_DATA_BYTES = 16 * 1024;
 /** A hook as stored (everything but its credentials) is at most this big. */
 export const MAX_HOOK_BYTES = 64 * 1024;
-
-export function jsonBytes(value: unknown): number {
-  return new TextEncoder().encode(JSON.stringify(value)).length;
-}
 
 /** Header names as given (any case convention); normalised to dash-case when stored. */
 const headerName = z

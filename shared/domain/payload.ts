@@ -16,6 +16,11 @@
 export const SYSTEM_KEYS = ['order_id', 'line_id', 'event_id'] as const;
 export type SystemKey = (typeof SYSTEM_KEYS)[number];
 
+/** The size of a value as JSON in UTF-8 bytes (the limits on event and hook data). */
+export function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).length;
+}
+
 export const payloadFormats = ['flat', 'envelope'] as const;
 export type PayloadFormat = (typeof payloadFormats)[number];
 

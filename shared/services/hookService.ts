@@ -6,7 +6,7 @@ import type { TargetPolicy } from '../domain/addressRange.ts';
 import { builtInEventTypes } from '../domain/eventTypes.ts';
 import { eventMatches, type Hook, type HookCredentials, hasCredentials, newHookId } from '../domain/hook.ts';
 import { hookAccess, mayManageGrants } from '../domain/hookAccess.ts';
-import { applyHookInput, type HookChange, type HookInput } from '../domain/hookInput.ts';
+import type { applyHookInput, HookChange, HookInput } from '../domain/hookInput.ts';
 import { interlockPatternErrors } from '../domain/interlockTarget.ts';
 import { type FieldError, Forbidden, NotFound, ValidationError } from '../http/errors.ts';
 import type { Principal } from '../http/principal.ts';
@@ -207,6 +207,8 @@ export class HookService {
     existing: Parameters<typeof applyHookInput>[2],
     ids: { id: string; number: number; tenant: string },
   ): Promise<HookChange> {
+    // Loaded on the first hook write: Events reads hooks only, so it never builds hook validation.
+    const { applyHookInput } = await import('../domain/hookInput.ts');
     const result = applyHookInput(input, mode, existing, {
       ...ids,
       now: this.now(),

@@ -210,6 +210,12 @@ describe('what a bundle evaluates at cold start', () => {
     expect(lazy.filter((m) => all.has(m))).toEqual(lazy);
   });
 
+  it('builds hook validation in Events never at cold start (it reads hooks; writes load it)', async () => {
+    const { eager, all } = await staticallyReached('Events');
+    expect(eager.has('shared/domain/hookInput.ts')).toBe(false);
+    expect(all.has('shared/domain/hookInput.ts')).toBe(true);
+  });
+
   it('builds the OpenAPI document (every contract) in Hooks only when it is asked for', async () => {
     const { eager, all } = await staticallyReached('Hooks');
     expect(eager.has('shared/http/openApi.ts')).toBe(false);
