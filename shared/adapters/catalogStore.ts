@@ -1,5 +1,6 @@
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
@@ -42,7 +43,7 @@ export class CatalogStore {
       );
       return true;
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClientBinding } from '../domain/machineClient.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
@@ -35,7 +35,7 @@ export class ClientStore {
       );
       return true;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }
@@ -84,7 +84,7 @@ export class ClientStore {
       );
       return out.Attributes?.binding as ClientBinding | undefined;
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }

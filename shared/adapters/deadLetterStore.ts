@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type DeadLetterRecord, MAX_FOLLOWERS_LISTED } from '../domain/deadLetter.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
@@ -121,7 +122,7 @@ export class DeadLetterStore {
       );
       return out.Attributes?.letter as DeadLetterRecord | undefined;
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }
@@ -156,7 +157,7 @@ export class DeadLetterStore {
         }),
       );
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionFailure(err)) throw err;
       await this.db
         .send(
           new DeleteCommand({
@@ -167,7 +168,7 @@ export class DeadLetterStore {
           }),
         )
         .catch((e: Error) => {
-          if (e.name !== 'ConditionalCheckFailedException') throw e;
+          if (!isConditionFailure(e)) throw e;
         });
     }
   }

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type Attempt, deliveryIdFor } from '../domain/delivery.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 
 /** Attempts are kept this long, then DynamoDB's TTL removes them. */
@@ -37,10 +38,6 @@ export interface AttemptCount {
    * logged, so the number is `priorAttempts + 1` without reading the log.
    */
   firstReceive: boolean;
-}
-
-function isConditionFailure(err: unknown): boolean {
-  return (err as Error).name === 'ConditionalCheckFailedException';
 }
 
 /**

@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/l
 import { deliveryIdFor } from '../domain/delivery.ts';
 import { parseEventId } from '../domain/eventId.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { keys } from './tableKeys.ts';
 
 /** Accepted events are kept this long (their attempts for ATTEMPT_RETENTION_DAYS). */
@@ -176,7 +177,7 @@ export class EventStore {
       );
       return { state: 'claimed' };
     } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionFailure(err)) throw err;
     }
     const out = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.tenant(tenant), sk: `IDEM#${key}` } }),

@@ -1,6 +1,7 @@
 import { BatchGetCommand, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { candidatePatterns, type Hook, hookFiresFor } from '../domain/hook.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
@@ -150,7 +151,7 @@ export class HookStore {
       );
     } catch (err) {
       // The hook was deleted meanwhile: nothing to keep health for.
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      if (!isConditionFailure(err)) throw err;
     }
   }
 

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Admission, admit } from '../domain/rateLimit.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { keys } from './tableKeys.ts';
 
 /** How often a contended admission is tried again before the delivery is held for a moment. */
@@ -48,7 +49,7 @@ export class RateLimiter {
         );
         return decision;
       } catch (err) {
-        if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+        if (!isConditionFailure(err)) throw err;
       }
     }
     return { admitted: false, waitMs: CONTENDED_WAIT_MS };

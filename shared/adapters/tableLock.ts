@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { keys } from './tableKeys.ts';
 
 /** The lock was held by someone else for the whole wait. */
@@ -64,7 +64,7 @@ export class TableLock {
         );
         break;
       } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        if (!isConditionFailure(err)) throw err;
         if (now >= giveUpAt) throw new LockBusy(this.name);
         await this.sleep(25 + Math.floor(Math.random() * 75));
       }
@@ -84,7 +84,7 @@ export class TableLock {
         )
         .catch((err: unknown) => {
           // Our lease expired and someone else holds the lock now: theirs to release.
-          if (!(err instanceof ConditionalCheckFailedException)) throw err;
+          if (!isConditionFailure(err)) throw err;
         });
     }
   }

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Subscription, Trigger } from '../domain/trigger.ts';
 import type { DocumentClient } from './awsClients.ts';
+import { isConditionFailure } from './conditionFailure.ts';
 import { queryAll, queryPage } from './queryAll.ts';
 import { keys } from './tableKeys.ts';
 
@@ -133,7 +134,7 @@ export class TriggerStore {
       );
       return true;
     } catch (err) {
-      if (mode === 'create' && (err as Error).name === 'ConditionalCheckFailedException') return false;
+      if (mode === 'create' && isConditionFailure(err)) return false;
       throw err;
     }
   }
