@@ -1,4 +1,5 @@
 import { digestAuthorization, parseDigestChallenge } from '../domain/digestAuth.ts';
+import { basicToken, mergeHeaders } from '../domain/headers.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
 import {
   type DeviceCredentials,
@@ -27,13 +28,6 @@ function headerValue(headers: Record<string, string>, name: string): string | un
   return key === undefined ? undefined : headers[key];
 }
 
-/** Header names compared case-insensitively: later sources win. */
-function mergeHeaders(...sources: Record<string, string>[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const source of sources) for (const [k, v] of Object.entries(source)) out[k.toLowerCase()] = v;
-  return out;
-}
-
 /**
  * The hook's authentication beyond what the device mapping does itself: authentication headers
  * (any kind; they replace basic auth), or basic auth for a plain webhook target. Shelly answers a
@@ -42,8 +36,7 @@ function mergeHeaders(...sources: Record<string, string>[]): Record<string, stri
 function authHeaders(hook: Hook, credentials: HookCredentials): Record<string, string> {
   if (hook.auth.type === 'headers') return credentials.authHeaders ?? {};
   if (hook.device.kind === 'webhook' && hook.auth.type === 'basic' && credentials.password !== undefined) {
-    const token = Buffer.from(`${hook.auth.username}:${credentials.password}`).toString('base64');
-    return { authorization: `Basic ${token}` };
+    return { authorization: `Basic ${basicToken(hook.auth.username, credentials.password)}` };
   }
   return {};
 }

@@ -1,3 +1,4 @@
+import { basicToken } from './headers.ts';
 import type { Hook, HookCredentials } from './hook.ts';
 
 /**
@@ -18,8 +19,7 @@ export function credentialForms(hook: Pick<Hook, 'auth'>, credentials: HookCrede
   if (credentials.password !== undefined) {
     values.push(credentials.password);
     const username = hook.auth.type === 'none' ? undefined : hook.auth.username;
-    if (username !== undefined)
-      values.push(Buffer.from(`${username}:${credentials.password}`).toString('base64'));
+    if (username !== undefined) values.push(basicToken(username, credentials.password));
   }
   for (const value of Object.values(credentials.authHeaders ?? {})) values.push(value);
   const signingSecrets = [

@@ -4,6 +4,7 @@ import type { SecretStore } from '../adapters/secretStore.ts';
 import { type Attempt, type DeliveryMessage, deliveryIdFor } from '../domain/delivery.ts';
 import { placeosDoorBody } from '../domain/doorEvent.ts';
 import { newEventIds } from '../domain/eventId.ts';
+import { basicToken, mergeHeaders } from '../domain/headers.ts';
 import type { Hook, HookCredentials } from '../domain/hook.ts';
 import { deliveryBody } from '../domain/payload.ts';
 import { credentialForms, redact } from '../domain/redaction.ts';
@@ -34,31 +35,10 @@ export interface AttemptReport {
   decision: Decision;
 }
 
-/** Header names compared case-insensitively, sent in lower case: later sources win, in the place the name first took. */
-function mergeHeaders(...sources: Record<string, string>[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const source of sources) {
-    for (const name in source) {
-      const lower = name.toLowerCase();
-      // An ordinary header name, never the object's prototype.
-      if (lower === '__proto__') {
-        Object.defineProperty(out, lower, {
-          value: source[name],
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else out[lower] = source[name]!;
-    }
-  }
-  return out;
-}
-
 function authHeaders(hook: Hook, credentials: HookCredentials): Record<string, string> {
   if (hook.auth.type === 'headers') return credentials.authHeaders ?? {};
   if (hook.auth.type === 'basic' && credentials.password !== undefined) {
-    const token = Buffer.from(`${hook.auth.username}:${credentials.password}`).toString('base64');
-    return { authorization: `Basic ${token}` };
+    return { authorization: `Basic ${basicToken(hook.auth.username, credentials.password)}` };
   }
   return {};
 }
