@@ -29,6 +29,9 @@ export const HOOK_CACHE_TTL_MS = 15_000;
 
 type HookWithHealth = Awaited<ReturnType<HookStore['getWithHealth']>>;
 
+/** Where a hook is kept in the dispatcher's cache. */
+const hookKey = (tenant: string, hookId: string) => `${tenant}\n${hookId}`;
+
 /** A hook the dispatcher may keep: one it delivers to. */
 const deliverable = ({ hook }: HookWithHealth) => hook?.enabled === true && !isInterlockTarget(hook);
 
@@ -81,7 +84,7 @@ export class Dispatcher {
   /** The hook and its breaker state: kept for HOOK_CACHE_TTL_MS when it takes deliveries. */
   private hookOf(tenant: string, hookId: string): Promise<HookWithHealth> {
     return this.hookCache.get(
-      `${tenant}\n${hookId}`,
+      hookKey(tenant, hookId),
       () => this.deps.hooks.getWithHealth(tenant, hookId),
       deliverable,
     );
@@ -93,7 +96,7 @@ export class Dispatcher {
    * or deleted hook) at once.
    */
   private async freshHookOf(tenant: string, hookId: string): Promise<HookWithHealth> {
-    this.hookCache.forget(`${tenant}\n${hookId}`);
+    this.hookCache.forget(hookKey(tenant, hookId));
     return this.deps.hooks.getWithHealth(tenant, hookId);
   }
 
@@ -288,7 +291,7 @@ export class Dispatcher {
     if (decision.action === 'clear') {
       await this.deps.hooks.clearFailing(hook.tenant, hook.id);
       // Healthy again: a kept copy must not clear it on every later success.
-      this.hookCache.update(`${hook.tenant}\n${hook.id}`, (kept) => ({
+      this.hookCache.update(hookKey(hook.tenant, hook.id), (kept) => ({
         ...(kept.hook ? { hook: kept.hook } : {}),
       }));
     }
